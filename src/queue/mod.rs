@@ -1,0 +1,1 @@
+//! Task queue: model, YAML parsing with spans, surgical edits, validation.
