@@ -45,7 +45,12 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     pub fn new(kind: Kind, message: impl Into<String>) -> Self {
-        Error { kind, message: message.into(), details: Vec::new(), hints: Vec::new() }
+        Error {
+            kind,
+            message: message.into(),
+            details: Vec::new(),
+            hints: Vec::new(),
+        }
     }
     pub fn refused(message: impl Into<String>) -> Self {
         Self::new(Kind::Refused, message)

@@ -3,7 +3,19 @@
 //!
 //! Layering: `commands` decide; `git`, `config`, `queue` and `policy` never print; `ui` is the only
 //! code that writes to the terminal. `error` holds the one error type, rendered once by `ui`.
+//! `process` is the one place child processes are started (git and check commands alike).
 
+pub mod cli;
+pub mod commands;
+pub mod config;
+pub mod conflict_markers;
+pub mod context;
 pub mod error;
+pub mod git;
+pub mod lane_state;
+pub mod lock;
+pub mod parallel;
 pub mod policy;
+pub mod process;
 pub mod queue;
+pub mod ui;

@@ -1,0 +1,174 @@
+//! The command line: global flags, the command enum (in the playbook's order), make-style
+//! `KEY=VALUE` words, and the one dispatch `match`.
+
+use crate::commands;
+use crate::context::{Context, Globals};
+use crate::error::{Error, Result};
+use crate::ui::{ColorChoice, Ui};
+use clap::{Args, Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+/// Worktree lanes for teams of coding agents: one persistent worktree and branch per role lane,
+/// rebased onto base, merged fast-forward only, with a dependency-gated task queue.
+#[derive(Parser, Debug)]
+#[command(name = "wt", version, propagate_version = true, max_term_width = 100)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: GlobalArgs,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Args, Debug)]
+pub struct GlobalArgs {
+    /// Read this lanes.toml instead of the main checkout's.
+    #[arg(long, global = true, value_name = "PATH")]
+    pub config: Option<PathBuf>,
+    /// Run as if wt was started in PATH.
+    #[arg(short = 'C', global = true, value_name = "PATH")]
+    pub directory: Option<PathBuf>,
+    /// Machine output on stdout (one JSON document); messages stay on stderr.
+    #[arg(long, global = true)]
+    pub json: bool,
+    /// Assume yes to confirmations (implied when stdin is not a terminal).
+    #[arg(long, short = 'y', global = true)]
+    pub yes: bool,
+    /// Only errors on stderr.
+    #[arg(long, short = 'q', global = true)]
+    pub quiet: bool,
+    /// When to color messages (NO_COLOR is honoured in auto).
+    #[arg(long, global = true, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+    /// Seconds to wait for another wt's repository lock before giving up (exit 5).
+    #[arg(long, global = true, default_value_t = 10, value_name = "SECONDS")]
+    pub wait: u64,
+}
+
+/// Lane words: `A-backend`, `B-ui-2`, `B-ui:2`, or make-style `ROLE=B-ui LANE=2`.
+#[derive(Args, Debug, Clone, Default)]
+pub struct LaneWords {
+    #[arg(value_name = "LANE")]
+    pub words: Vec<String>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum Command {
+    /// Write lanes.toml from the template (refuses to overwrite).
+    #[command(display_order = 1)]
+    Init(commands::init::InitArgs),
+    /// Create every missing lane worktree and branch; repair half-made ones.
+    #[command(display_order = 2)]
+    Setup(commands::setup::SetupArgs),
+    /// One row per lane: branch, HEAD, ahead/behind base, dirty counts, operation, task.
+    #[command(display_order = 3, visible_alias = "list")]
+    Status(commands::status::StatusArgs),
+    /// Check that a lane is ready for work (exit 1 when a check fails).
+    #[command(display_order = 4)]
+    Preflight(commands::preflight::PreflightArgs),
+    /// Work queue: ready, claim, set, show, validate.
+    #[command(display_order = 5, subcommand)]
+    Queue(commands::queue::QueueCommand),
+    /// Fetch, rebase lanes onto the remote base, push them with a lease.
+    #[command(display_order = 6)]
+    Sync(commands::sync::SyncArgs),
+    /// Run the role's checks, triggered gates and the task's acceptance checks in the lane.
+    #[command(display_order = 7)]
+    Check(commands::check::CheckArgs),
+    /// Rebase, check, and fast-forward base to the lane; mark its task done.
+    #[command(display_order = 8)]
+    Merge(commands::merge::MergeArgs),
+    /// Print the handoff report of a lane.
+    #[command(display_order = 9)]
+    Handoff(commands::handoff::HandoffArgs),
+    /// Remove a lane's worktree and branch, only when nothing would be lost.
+    #[command(display_order = 10)]
+    Teardown(commands::teardown::TeardownArgs),
+    /// Build a throwaway repo with a remote and run the whole lifecycle in it, narrated.
+    #[command(display_order = 11)]
+    Demo(commands::demo::DemoArgs),
+    /// Print shell completions.
+    #[command(display_order = 12)]
+    Completions(commands::completions::CompletionsArgs),
+    /// Print the man page (roff).
+    #[command(display_order = 13)]
+    Man,
+}
+
+pub fn main() -> ExitCode {
+    crate::process::install_signal_handler();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = if e.use_stderr() { 2 } else { 0 };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    let ui = Ui::new(cli.global.quiet, cli.global.json, cli.global.color);
+    let result = globals(&cli.global).and_then(|g| {
+        let ctx = Context::new(ui, g);
+        let r = dispatch(&ctx, cli.command);
+        if let Err(e) = &r {
+            ctx.ui.error(e);
+        }
+        r.map_err(|e| e.exit_code())
+    });
+    match result {
+        Ok(code) => ExitCode::from(code),
+        Err(code) => ExitCode::from(code),
+    }
+}
+
+fn globals(g: &GlobalArgs) -> std::result::Result<Globals, u8> {
+    let here = std::env::current_dir().map_err(|e| {
+        eprintln!("error: cannot read the current directory: {e}");
+        3u8
+    })?;
+    let cwd = match &g.directory {
+        Some(dir) => here.join(dir),
+        None => here,
+    };
+    if !cwd.is_dir() {
+        eprintln!("error: -C {}: not a directory", cwd.display());
+        return Err(2);
+    }
+    Ok(Globals {
+        config: g.config.clone(),
+        cwd,
+        yes: g.yes,
+        wait: Duration::from_secs(g.wait),
+    })
+}
+
+/// Every command appears here once. A handler returns its exit code (0, or 1 for a report that
+/// found problems) or an error.
+fn dispatch(ctx: &Context, command: Command) -> Result<u8> {
+    match command {
+        Command::Init(args) => commands::init::run(ctx, args),
+        Command::Setup(args) => commands::setup::run(ctx, args),
+        Command::Status(args) => commands::status::run(ctx, args),
+        Command::Preflight(args) => commands::preflight::run(ctx, args),
+        Command::Queue(cmd) => commands::queue::run(ctx, cmd),
+        Command::Sync(args) => commands::sync::run(ctx, args),
+        Command::Check(args) => commands::check::run(ctx, args),
+        Command::Merge(args) => commands::merge::run(ctx, args),
+        Command::Handoff(args) => commands::handoff::run(ctx, args),
+        Command::Teardown(args) => commands::teardown::run(ctx, args),
+        Command::Demo(args) => commands::demo::run(ctx, args),
+        Command::Completions(args) => commands::completions::run(ctx, args),
+        Command::Man => commands::completions::man(ctx),
+    }
+}
+
+/// Exposed for `wt completions` and `wt man`.
+pub fn command() -> clap::Command {
+    <Cli as clap::CommandFactory>::command()
+}
+
+impl From<clap::Error> for Error {
+    fn from(e: clap::Error) -> Error {
+        Error::usage(e.to_string())
+    }
+}

@@ -1,0 +1,292 @@
+//! `wt preflight LANE`: is the lane ready for work? Each check prints ok, warn or fail with a
+//! one-line fix (SPEC section 5). Exit 0 when none fails, 1 otherwise. Reads only, takes no lock,
+//! and costs about one `git status`: it runs at the start of every agent cycle.
+
+use crate::cli::LaneWords;
+use crate::config::{Config, Lane, Words};
+use crate::context::Context;
+use crate::error::Result;
+use crate::git::status::StatusOptions;
+use crate::git::{git, BaseRef, RepoInfo};
+use crate::lane_state::{self, LaneState};
+use crate::ui::Check;
+use clap::Args;
+use serde::Serialize;
+
+#[derive(Args, Debug)]
+pub struct PreflightArgs {
+    #[command(flatten)]
+    pub lane: LaneWords,
+    /// Uncommitted changes are a warning, not a failure.
+    #[arg(long)]
+    pub allow_dirty: bool,
+    /// Being behind base is a failure, not a warning.
+    #[arg(long)]
+    pub strict: bool,
+    /// Fetch the remote first so that "behind" is current.
+    #[arg(long)]
+    pub fetch: bool,
+}
+
+#[derive(Serialize)]
+struct Report<'a> {
+    lane: &'a str,
+    ok: bool,
+    checks: &'a [Check],
+}
+
+pub struct Options {
+    pub allow_dirty: bool,
+    pub strict: bool,
+}
+
+pub fn run(ctx: &Context, args: PreflightArgs) -> Result<u8> {
+    let cfg = ctx.config()?;
+    let info = ctx.repo()?;
+    let lane = cfg.select_lane(&Words::parse(&args.lane.words)?)?;
+    let base = ctx.base()?;
+    let mut checks = vec![Check::ok(
+        "config",
+        &format!("{} is valid", cfg.file.display()),
+    )];
+    checks.push(Check::ok(
+        "lane",
+        &format!("{} (role {}, branch {})", lane.id, lane.role, lane.branch),
+    ));
+    if args.fetch {
+        checks.push(fetch(info, &base));
+    }
+    let opts = Options {
+        allow_dirty: args.allow_dirty,
+        strict: args.strict,
+    };
+    checks.extend(evaluate(ctx, cfg, info, lane, &base, &opts)?);
+    let ok = !checks.iter().any(Check::failed);
+    if ctx.ui.json_mode() {
+        ctx.ui.json(&Report {
+            lane: &lane.id,
+            ok,
+            checks: &checks,
+        });
+    } else {
+        ctx.ui.checks(&format!("preflight {}", lane.id), &checks);
+    }
+    Ok(if ok { 0 } else { 1 })
+}
+
+fn fetch(info: &RepoInfo, base: &BaseRef) -> Check {
+    let Some(remote) = &base.remote else {
+        return Check::ok("fetch", "no remote: comparing with the local base");
+    };
+    match git(&info.main)
+        .network()
+        .run(["fetch", "--quiet", remote.as_str()])
+    {
+        Ok(_) => Check::ok("fetch", &format!("fetched {remote}")),
+        Err(e) => Check::fail(
+            "fetch",
+            &format!(
+                "cannot fetch {remote}: {}",
+                e.stderr.lines().last().unwrap_or("no answer")
+            ),
+            "check the remote and your network, then run again",
+        ),
+    }
+}
+
+/// The checks that look at the lane itself; `wt merge` runs these too.
+pub fn evaluate(
+    ctx: &Context,
+    cfg: &Config,
+    info: &RepoInfo,
+    lane: &Lane,
+    base: &BaseRef,
+    opts: &Options,
+) -> Result<Vec<Check>> {
+    let repo = info.open()?;
+    let entries = lane_state::worktree_list(&repo, &info.main, &info.common_dir);
+    let mut state = lane_state::locate(lane, &entries);
+    let mut checks = vec![worktree_check(lane, &state)];
+    if !state.exists {
+        return Ok(checks);
+    }
+    let base_tip = base.tip(&repo);
+    lane_state::inspect(
+        &mut state,
+        &repo,
+        base_tip,
+        &StatusOptions {
+            all_untracked: false,
+            ignored: false,
+        },
+    )?;
+    checks.push(branch_check(lane, &state));
+    checks.push(operation_check(lane, &state));
+    checks.push(conflict_check(lane, &state, &repo, base_tip));
+    checks.push(clean_check(lane, &state, opts.allow_dirty));
+    checks.push(behind_check(lane, &state, base, opts.strict));
+    checks.extend(policy_checks(ctx, cfg, lane, &repo, base_tip)?);
+    Ok(checks)
+}
+
+fn worktree_check(lane: &Lane, state: &LaneState) -> Check {
+    let path = lane.path.display();
+    let setup = format!("wt setup {}", lane.id);
+    if state.symlink {
+        return Check::fail(
+            "worktree",
+            &format!("{path} is a symlink"),
+            "remove the symlink, then run wt setup",
+        );
+    }
+    match &state.entry {
+        None if state.foreign => Check::fail(
+            "worktree",
+            &format!("{path} exists but is not a worktree of this repository"),
+            "move it away, then run wt setup",
+        ),
+        None => Check::fail("worktree", &format!("no worktree at {path}"), &setup),
+        Some(e) if e.missing => Check::fail(
+            "worktree",
+            &format!("{path} is registered but its directory is gone"),
+            &setup,
+        ),
+        Some(e) => match &e.locked {
+            Some(reason) if reason == "initializing" => {
+                Check::fail("worktree", "left half-made by an interrupted setup", &setup)
+            }
+            Some(reason) => Check::fail(
+                "worktree",
+                &format!("locked: {reason}"),
+                &format!("git worktree unlock {path} (when nobody is using it)"),
+            ),
+            None => Check::ok("worktree", &format!("{path}")),
+        },
+    }
+}
+
+fn branch_check(lane: &Lane, state: &LaneState) -> Check {
+    let switch = format!("git -C {} switch {}", lane.path.display(), lane.branch);
+    match state.entry.as_ref().and_then(|e| e.branch()) {
+        Some(b) if b == lane.branch => Check::ok("branch", &format!("on {b}")),
+        Some(b) => Check::fail("branch", &format!("on {b}, not {}", lane.branch), &switch),
+        None => match state.entry.as_ref().and_then(|e| e.rebasing_branch()) {
+            Some(b) => Check::fail(
+                "branch",
+                &format!("HEAD detached while rebasing {b}"),
+                "finish or abort the rebase (see operation)",
+            ),
+            None => Check::fail("branch", "HEAD is detached", &switch),
+        },
+    }
+}
+
+fn operation_check(lane: &Lane, state: &LaneState) -> Check {
+    match state.operation {
+        None => Check::ok("operation", "no rebase, merge or cherry-pick in progress"),
+        Some(op) => Check::fail(
+            "operation",
+            &format!("a {} is in progress", op.as_str()),
+            &format!(
+                "finish it, or `git -C {} {}`",
+                lane.path.display(),
+                op.abort_command().trim_start_matches("git ")
+            ),
+        ),
+    }
+}
+
+fn conflict_check(
+    lane: &Lane,
+    state: &LaneState,
+    repo: &git2::Repository,
+    base_tip: Option<git2::Oid>,
+) -> Check {
+    let dirty = state.dirty.clone().unwrap_or_default();
+    if dirty.unmerged > 0 {
+        return Check::fail(
+            "conflicts",
+            &format!("{} unmerged path(s)", dirty.unmerged),
+            "resolve them and `git add` each file",
+        );
+    }
+    let mut candidates = crate::git::diff::changed_paths(repo, state.head(), base_tip)
+        .into_iter()
+        .map(|c| c.path)
+        .collect::<Vec<_>>();
+    candidates.extend(dirty.paths.iter().cloned());
+    let marked = crate::conflict_markers::scan(&lane.path, &candidates);
+    if marked.is_empty() {
+        Check::ok("conflicts", "no unmerged paths or conflict markers")
+    } else {
+        Check::fail(
+            "conflicts",
+            &format!("conflict markers in {}", marked.join(", ")),
+            "remove the <<<<<<< / >>>>>>> blocks and commit",
+        )
+    }
+}
+
+fn clean_check(lane: &Lane, state: &LaneState, allow_dirty: bool) -> Check {
+    let dirty = state.dirty.clone().unwrap_or_default();
+    if dirty.is_clean() {
+        return Check::ok("clean", "working tree clean");
+    }
+    let detail = format!(
+        "{} staged, {} unstaged, {} untracked",
+        dirty.staged, dirty.unstaged, dirty.untracked
+    );
+    let fix = format!(
+        "commit or stash them: git -C {} stash -u",
+        lane.path.display()
+    );
+    if allow_dirty {
+        Check::warn("clean", &detail, &fix)
+    } else {
+        Check::fail("clean", &detail, &fix)
+    }
+}
+
+fn behind_check(lane: &Lane, state: &LaneState, base: &BaseRef, strict: bool) -> Check {
+    let upstream = base.upstream_name();
+    match state.ahead_behind {
+        None => Check::fail(
+            "base",
+            &format!("cannot compare with {upstream}"),
+            "fetch the remote, or set [project] base",
+        ),
+        Some((_, 0)) => Check::ok("base", &format!("up to date with {upstream}")),
+        Some((_, behind)) => {
+            let detail = format!("{behind} commit(s) behind {upstream}");
+            let fix = format!("run `wt sync {}`", lane.id);
+            if strict {
+                Check::fail("base", &detail, &fix)
+            } else {
+                Check::warn("base", &detail, &fix)
+            }
+        }
+    }
+}
+
+/// Ownership, contract and queue checks. Until those features are wired in, they say so as a
+/// warning rather than passing silently.
+fn policy_checks(
+    _ctx: &Context,
+    _cfg: &Config,
+    _lane: &Lane,
+    _repo: &git2::Repository,
+    _base_tip: Option<git2::Oid>,
+) -> Result<Vec<Check>> {
+    Ok(vec![
+        Check::warn(
+            "ownership",
+            "ownership policy not available in this build",
+            "check owned paths by hand",
+        ),
+        Check::warn(
+            "queue",
+            "queue checks not available in this build",
+            "check the queue by hand",
+        ),
+    ])
+}

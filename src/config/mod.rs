@@ -1,0 +1,95 @@
+//! `lanes.toml`: discovery (always the main checkout's copy, never a lane's), layering (user file,
+//! repo file, environment), validation with file:line:column errors, and the lanes it defines.
+//! Never prints and never touches git beyond name checks.
+
+mod lanes;
+mod load;
+pub mod names;
+mod schema;
+pub mod source;
+
+pub use lanes::{expand, Lane, Words};
+pub use load::{load, user_config_path, LoadOptions};
+
+use std::path::PathBuf;
+
+pub const FILE_NAME: &str = "lanes.toml";
+pub const DEFAULT_BRANCH_TEMPLATE: &str = "agent/{role}{-lane}";
+pub const DEFAULT_DIR_TEMPLATE: &str = "{prefix}-{role}{-lane}";
+
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// The file this came from.
+    pub file: PathBuf,
+    pub project: Project,
+    pub queue: Option<QueueConfig>,
+    pub contracts: Contracts,
+    pub roles: Vec<Role>,
+    pub gates: Vec<Gate>,
+    pub policy: Policy,
+    /// Every lane of every role, in config order.
+    pub lanes: Vec<Lane>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Project {
+    pub prefix: String,
+    /// None: detect from the remote's HEAD, then master/main.
+    pub base: Option<String>,
+    pub remote: String,
+    /// Absolute; canonical when it exists.
+    pub worktree_root: PathBuf,
+    pub branch_template: String,
+    pub dir_template: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct QueueConfig {
+    /// Relative to the main checkout.
+    pub path: PathBuf,
+    pub commit: bool,
+    pub push: bool,
+    pub set_status: Option<Vec<String>>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Contracts {
+    pub paths: Vec<String>,
+    pub owners: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Role {
+    pub name: String,
+    /// None for V1 (one lane); Some(n) for V2 lanes 1..=n.
+    pub lanes: Option<u32>,
+    pub owns: Vec<String>,
+    pub checks: Vec<String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct Gate {
+    pub when: Vec<String>,
+    pub run: String,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Policy {
+    pub tests: Vec<String>,
+    /// Ignored files that teardown must not delete (default `.env*`).
+    pub precious: Vec<String>,
+}
+
+impl Config {
+    pub fn role(&self, name: &str) -> Option<&Role> {
+        self.roles.iter().find(|r| r.name == name)
+    }
+}
+
+/// Compile a repo-relative glob the way `owns`, `when`, `tests` and `precious` use it: `*` stays
+/// inside one path segment, `**` crosses segments.
+pub fn glob(pattern: &str) -> Result<globset::Glob, globset::Error> {
+    globset::GlobBuilder::new(pattern)
+        .literal_separator(true)
+        .build()
+}

@@ -1,0 +1,102 @@
+//! What every command gets: the global flags, the Ui, and lazily the repository and its config
+//! (commands that need neither, like `--version` or `completions`, never open a repository).
+
+use crate::config::{self, Config, LoadOptions};
+use crate::error::{Error, Result};
+use crate::git::{self, BaseRef, RepoInfo};
+use crate::lock::RepoLock;
+use crate::ui::Ui;
+use std::cell::OnceCell;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+pub struct Globals {
+    pub config: Option<PathBuf>,
+    pub cwd: PathBuf,
+    pub yes: bool,
+    pub wait: Duration,
+}
+
+pub struct Context {
+    pub ui: Ui,
+    pub globals: Globals,
+    repo: OnceCell<RepoInfo>,
+    config: OnceCell<Config>,
+}
+
+impl Context {
+    pub fn new(ui: Ui, globals: Globals) -> Context {
+        Context {
+            ui,
+            globals,
+            repo: OnceCell::new(),
+            config: OnceCell::new(),
+        }
+    }
+
+    pub fn cwd(&self) -> &Path {
+        &self.globals.cwd
+    }
+
+    pub fn repo(&self) -> Result<&RepoInfo> {
+        if let Some(r) = self.repo.get() {
+            return Ok(r);
+        }
+        let info = git::repo::discover(&self.globals.cwd)?;
+        Ok(self.repo.get_or_init(|| info))
+    }
+
+    pub fn config(&self) -> Result<&Config> {
+        if let Some(c) = self.config.get() {
+            return Ok(c);
+        }
+        let repo = self.repo()?;
+        let explicit = self
+            .globals
+            .config
+            .as_ref()
+            .map(|p| self.globals.cwd.join(p));
+        let env_root = std::env::var_os("WORKTREE_ROOT")
+            .filter(|v| !v.is_empty())
+            .map(|v| {
+                let p = PathBuf::from(v);
+                if p.is_absolute() {
+                    p
+                } else {
+                    self.globals.cwd.join(p)
+                }
+            });
+        let opts = LoadOptions {
+            main: &repo.main,
+            explicit: explicit.as_deref(),
+            env_root,
+            user_file: config::user_config_path(),
+        };
+        let cfg = config::load(&opts)?;
+        Ok(self.config.get_or_init(|| cfg))
+    }
+
+    /// The base branch, detected once per call.
+    pub fn base(&self) -> Result<BaseRef> {
+        let cfg = self.config()?;
+        let repo = self.repo()?.open()?;
+        git::repo::detect_base(&repo, cfg.project.base.as_deref(), &cfg.project.remote)
+    }
+
+    /// Take the repository lock for a command that changes refs, worktrees or the queue.
+    pub fn lock(&self, what: &str) -> Result<RepoLock> {
+        let dir = self.repo()?.common_dir.join("wt");
+        RepoLock::acquire(&dir, self.globals.wait, what)
+    }
+
+    /// Ask before something that cannot be undone; `--yes` or a non-terminal stdin answers yes.
+    pub fn confirm(&self, question: &str) -> Result<bool> {
+        self.ui
+            .confirm(question, self.globals.yes || !self.ui.interactive())
+    }
+}
+
+/// An error for a subcommand that this build does not have yet.
+pub fn not_built(what: &str) -> Error {
+    Error::usage(format!("`wt {what}` is not available in this build"))
+}

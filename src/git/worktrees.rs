@@ -1,0 +1,125 @@
+//! The worktree list, read in-process from the admin dirs under `<common dir>/worktrees/`, with
+//! the facts `wt` decides on: path, branch, head, lock reason, whether the directory is gone.
+
+use crate::git::status::Operation;
+use git2::{Oid, Repository};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+#[derive(Debug, Clone)]
+pub struct WorktreeEntry {
+    /// The admin id under `<common dir>/worktrees/`; None for the main checkout.
+    pub id: Option<String>,
+    /// The working directory as git recorded it.
+    pub path: PathBuf,
+    /// Where this worktree's HEAD, index and in-progress operation state live.
+    pub admin_dir: PathBuf,
+    /// `refs/heads/...` when HEAD is symbolic.
+    pub head_ref: Option<String>,
+    pub head: Option<Oid>,
+    /// Some(reason) when locked; the reason may be empty.
+    pub locked: Option<String>,
+    /// The working directory no longer exists.
+    pub missing: bool,
+}
+
+impl WorktreeEntry {
+    /// The branch name without `refs/heads/`.
+    pub fn branch(&self) -> Option<&str> {
+        self.head_ref
+            .as_deref()
+            .and_then(|r| r.strip_prefix("refs/heads/"))
+    }
+
+    pub fn operation(&self) -> Option<Operation> {
+        Operation::detect(&self.admin_dir)
+    }
+
+    /// The branch being rebased while HEAD is detached by a rebase.
+    pub fn rebasing_branch(&self) -> Option<String> {
+        ["rebase-merge", "rebase-apply"].iter().find_map(|d| {
+            let text = fs::read_to_string(self.admin_dir.join(d).join("head-name")).ok()?;
+            text.trim().strip_prefix("refs/heads/").map(str::to_string)
+        })
+    }
+}
+
+/// Every worktree of the repository, the main checkout first.
+pub fn list(repo: &Repository, main: &Path, common_dir: &Path) -> Vec<WorktreeEntry> {
+    let mut entries = vec![entry(
+        repo,
+        None,
+        main.to_path_buf(),
+        common_dir.to_path_buf(),
+    )];
+    let Ok(admin_root) = fs::read_dir(common_dir.join("worktrees")) else {
+        return entries;
+    };
+    let mut linked: Vec<WorktreeEntry> = admin_root
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let admin = e.path();
+            let id = e.file_name().to_str()?.to_string();
+            let gitdir = fs::read_to_string(admin.join("gitdir")).ok()?;
+            let dot_git = PathBuf::from(gitdir.trim_end_matches(['\n', '\r']));
+            let dot_git = if dot_git.is_relative() {
+                admin.join(dot_git)
+            } else {
+                dot_git
+            };
+            let path = dot_git.parent()?.to_path_buf();
+            Some(entry(repo, Some(id), path, admin))
+        })
+        .collect();
+    linked.sort_by(|a, b| a.path.cmp(&b.path));
+    entries.extend(linked);
+    entries
+}
+
+fn entry(
+    repo: &Repository,
+    id: Option<String>,
+    path: PathBuf,
+    admin_dir: PathBuf,
+) -> WorktreeEntry {
+    let head_text = fs::read_to_string(admin_dir.join("HEAD")).unwrap_or_default();
+    let head_text = head_text.trim();
+    let (head_ref, head) = match head_text.strip_prefix("ref: ") {
+        Some(r) => (Some(r.to_string()), repo.refname_to_id(r).ok()),
+        None => (None, Oid::from_str(head_text).ok()),
+    };
+    let locked = if id.is_some() {
+        fs::read_to_string(admin_dir.join("locked"))
+            .ok()
+            .map(|r| r.trim().to_string())
+    } else {
+        None
+    };
+    let missing = !path.exists();
+    WorktreeEntry {
+        id,
+        path,
+        admin_dir,
+        head_ref,
+        head,
+        locked,
+        missing,
+    }
+}
+
+/// The worktree registered at `path`, compared canonically.
+pub fn find_by_path<'a>(entries: &'a [WorktreeEntry], path: &Path) -> Option<&'a WorktreeEntry> {
+    let want = canonical_or_self(path);
+    entries.iter().find(|e| canonical_or_self(&e.path) == want)
+}
+
+/// The worktree that has `branch` checked out (or is rebasing it).
+pub fn find_by_branch<'a>(entries: &'a [WorktreeEntry], branch: &str) -> Option<&'a WorktreeEntry> {
+    entries
+        .iter()
+        .find(|e| e.branch() == Some(branch) || e.rebasing_branch().as_deref() == Some(branch))
+}
+
+fn canonical_or_self(path: &Path) -> PathBuf {
+    path.canonicalize().unwrap_or_else(|_| path.to_path_buf())
+}

@@ -1,0 +1,83 @@
+//! What is true of a lane right now: its registered worktree, checked-out branch, head,
+//! ahead/behind base, dirty counts and in-progress operation. Reads only; shared by status,
+//! preflight and teardown.
+
+use crate::config::Lane;
+use crate::error::Result;
+use crate::git::status::{self, Dirty, Operation, StatusOptions};
+use crate::git::worktrees::{self, WorktreeEntry};
+use git2::{Oid, Repository};
+use std::path::Path;
+
+#[derive(Debug, Clone)]
+pub struct LaneState {
+    /// The worktree registered at the lane's path, if any.
+    pub entry: Option<WorktreeEntry>,
+    /// Registered and its directory is there.
+    pub exists: bool,
+    /// Something is at the lane's path that is not a worktree registered there.
+    pub foreign: bool,
+    /// The lane's path is a symlink (never followed).
+    pub symlink: bool,
+    pub ahead_behind: Option<(usize, usize)>,
+    pub dirty: Option<Dirty>,
+    pub operation: Option<Operation>,
+}
+
+impl LaneState {
+    pub fn branch(&self) -> Option<&str> {
+        self.entry.as_ref().and_then(|e| e.branch())
+    }
+
+    pub fn head(&self) -> Option<Oid> {
+        self.entry.as_ref().and_then(|e| e.head)
+    }
+
+    pub fn on_lane_branch(&self, lane: &Lane) -> bool {
+        self.branch() == Some(lane.branch.as_str())
+    }
+}
+
+/// Where the lane's path stands relative to git's worktree list; no per-lane process.
+pub fn locate(lane: &Lane, entries: &[WorktreeEntry]) -> LaneState {
+    let symlink = std::fs::symlink_metadata(&lane.path).is_ok_and(|m| m.file_type().is_symlink());
+    let entry = if symlink {
+        None
+    } else {
+        worktrees::find_by_path(entries, &lane.path).cloned()
+    };
+    let exists = entry.as_ref().is_some_and(|e| !e.missing);
+    let foreign = !exists && (symlink || lane.path.exists());
+    let operation = entry.as_ref().and_then(|e| e.operation());
+    LaneState {
+        entry,
+        exists,
+        foreign,
+        symlink,
+        ahead_behind: None,
+        dirty: None,
+        operation,
+    }
+}
+
+/// Fill in ahead/behind (git2) and dirty counts (`git status`) for an existing lane.
+pub fn inspect(
+    state: &mut LaneState,
+    repo: &Repository,
+    base_tip: Option<Oid>,
+    opts: &StatusOptions,
+) -> Result<()> {
+    let Some(entry) = state.entry.as_ref().filter(|_| state.exists) else {
+        return Ok(());
+    };
+    if let (Some(head), Some(base)) = (entry.head, base_tip) {
+        state.ahead_behind = repo.graph_ahead_behind(head, base).ok();
+    }
+    state.dirty = Some(status::read(&entry.path, opts)?);
+    Ok(())
+}
+
+/// Every worktree of the repository.
+pub fn worktree_list(repo: &Repository, main: &Path, common_dir: &Path) -> Vec<WorktreeEntry> {
+    worktrees::list(repo, main, common_dir)
+}

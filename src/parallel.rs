@@ -1,0 +1,38 @@
+//! Running one job per lane on a few threads. Lanes are independent for reads; each worker opens
+//! its own git2 handle because libgit2 objects are not shared across threads.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Mutex;
+
+/// Workers to use: the machine's cores, at least two (most lane work waits on git processes).
+pub fn workers(jobs: usize) -> usize {
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+    cores.max(2).min(jobs.max(1))
+}
+
+/// Run `job` for each item on a small pool; results come back in input order.
+pub fn map<T, R, F>(items: &[T], job: F) -> Vec<R>
+where
+    T: Sync,
+    R: Send,
+    F: Fn(&T) -> R + Sync,
+{
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<R>>> = Mutex::new((0..items.len()).map(|_| None).collect());
+    std::thread::scope(|scope| {
+        for _ in 0..workers(items.len()) {
+            scope.spawn(|| loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(item) = items.get(i) else { break };
+                let r = job(item);
+                results.lock().expect("no worker panics while holding it")[i] = Some(r);
+            });
+        }
+    });
+    results
+        .into_inner()
+        .expect("workers have finished")
+        .into_iter()
+        .map(|r| r.expect("every item was processed"))
+        .collect()
+}

@@ -1,0 +1,128 @@
+//! Child-process hygiene shared by git calls and check commands (SPEC section 4): every child
+//! runs in its own process group, is registered so that Ctrl-C or SIGTERM kills the whole group
+//! (a killed `git worktree add` otherwise leaves its `git reset` child running), gets `LC_ALL=C`
+//! and no terminal prompt, loses the inherited variables that would point git at another
+//! repository, and has stdin closed.
+
+use std::ffi::OsString;
+use std::io;
+use std::path::Path;
+use std::process::Output;
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// Variables that make git look at a repository other than the one in `dir`.
+const REPO_LOCATING_VARS: &[&str] = &[
+    "GIT_DIR",
+    "GIT_WORK_TREE",
+    "GIT_INDEX_FILE",
+    "GIT_COMMON_DIR",
+    "GIT_OBJECT_DIRECTORY",
+    "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+    "GIT_NAMESPACE",
+    "GIT_PREFIX",
+];
+
+static GROUPS: Mutex<Vec<u32>> = Mutex::new(Vec::new());
+
+/// Install the handler that kills every registered child group on Ctrl-C or SIGTERM, then exits
+/// with 130. Called once from `main`.
+pub fn install_signal_handler() {
+    let _ = ctrlc::set_handler(|| {
+        kill_all_groups();
+        std::process::exit(130);
+    });
+}
+
+fn kill_all_groups() {
+    let groups = GROUPS.lock().map(|g| g.clone()).unwrap_or_default();
+    for pgid in groups {
+        kill_group(pgid, libc::SIGTERM);
+    }
+}
+
+fn kill_group(pgid: u32, signal: i32) {
+    // SAFETY: killpg only sends a signal; a stale pgid at worst hits nothing.
+    unsafe {
+        libc::killpg(pgid as libc::pid_t, signal);
+    }
+}
+
+/// How a child's stdout/stderr are handled.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Capture {
+    /// Both captured (git calls).
+    Both,
+    /// Streamed to our stderr so that stdout stays data-only (check commands).
+    Stream,
+}
+
+pub struct Spec<'a> {
+    pub program: &'a str,
+    pub args: Vec<OsString>,
+    pub dir: &'a Path,
+    pub env: Vec<(String, OsString)>,
+    pub capture: Capture,
+    pub timeout: Option<Duration>,
+}
+
+pub enum Outcome {
+    Finished(Output),
+    TimedOut,
+}
+
+pub fn run(spec: Spec<'_>) -> io::Result<Outcome> {
+    let mut expr = duct::cmd(spec.program, &spec.args)
+        .dir(spec.dir)
+        .env("LC_ALL", "C")
+        .env("GIT_TERMINAL_PROMPT", "0")
+        .stdin_null()
+        .unchecked()
+        .before_spawn(|cmd| {
+            use std::os::unix::process::CommandExt;
+            cmd.process_group(0);
+            Ok(())
+        });
+    for var in REPO_LOCATING_VARS {
+        expr = expr.env_remove(var);
+    }
+    for (key, value) in &spec.env {
+        expr = expr.env(key, value);
+    }
+    expr = match spec.capture {
+        Capture::Both => expr.stdout_capture().stderr_capture(),
+        Capture::Stream => expr.stdout_to_stderr(),
+    };
+    let handle = expr.start()?;
+    let pids = handle.pids();
+    register(&pids);
+    let result = match spec.timeout {
+        Some(limit) => handle.wait_timeout(limit).map(|o| o.cloned()),
+        None => handle.wait().map(|o| Some(o.clone())),
+    };
+    let outcome = match result {
+        Ok(Some(output)) => Ok(Outcome::Finished(output)),
+        Ok(None) => {
+            for pid in &pids {
+                kill_group(*pid, libc::SIGKILL);
+            }
+            let _ = handle.wait();
+            Ok(Outcome::TimedOut)
+        }
+        Err(e) => Err(e),
+    };
+    unregister(&pids);
+    outcome
+}
+
+fn register(pids: &[u32]) {
+    if let Ok(mut groups) = GROUPS.lock() {
+        groups.extend_from_slice(pids);
+    }
+}
+
+fn unregister(pids: &[u32]) {
+    if let Ok(mut groups) = GROUPS.lock() {
+        groups.retain(|g| !pids.contains(g));
+    }
+}

@@ -1,0 +1,160 @@
+//! All terminal output of `wt`. Data (tables, paths, JSON) goes to stdout; messages for people
+//! (status, warnings, hints, errors) go to stderr and vanish under `--quiet`. Nothing outside this
+//! module prints. A closed stdout (`wt status | head -1`) ends the process quietly with exit 0.
+
+mod check;
+mod progress;
+mod prompt;
+mod style;
+pub mod table;
+
+pub use check::{Check, CheckStatus};
+pub use progress::Progress;
+pub use style::{ColorChoice, Style};
+
+use crate::error::Error;
+use serde::Serialize;
+use std::io::{self, IsTerminal, Write};
+
+pub struct Ui {
+    quiet: bool,
+    json: bool,
+    style: Style,
+    stdin_tty: bool,
+    stderr_tty: bool,
+}
+
+impl Ui {
+    pub fn new(quiet: bool, json: bool, color: ColorChoice) -> Ui {
+        let stderr_tty = io::stderr().is_terminal();
+        Ui {
+            quiet,
+            json,
+            style: Style::new(color, stderr_tty),
+            stdin_tty: io::stdin().is_terminal(),
+            stderr_tty,
+        }
+    }
+
+    pub fn json_mode(&self) -> bool {
+        self.json
+    }
+
+    pub fn style(&self) -> &Style {
+        &self.style
+    }
+
+    /// One line of data on stdout.
+    pub fn data(&self, line: &str) {
+        write_stdout(format_args!("{line}\n"));
+    }
+
+    /// Exactly one JSON document on stdout.
+    pub fn json<T: Serialize + ?Sized>(&self, value: &T) {
+        let text = serde_json::to_string_pretty(value).expect("wt's JSON values always serialize");
+        write_stdout(format_args!("{text}\n"));
+    }
+
+    /// A progress or status message for people.
+    pub fn status(&self, message: &str) {
+        if !self.quiet {
+            eprintln!("{message}");
+        }
+    }
+
+    /// A step heading, e.g. in `wt demo` or `wt merge`.
+    pub fn step(&self, message: &str) {
+        if !self.quiet {
+            eprintln!("{}", self.style.bold(message));
+        }
+    }
+
+    pub fn success(&self, message: &str) {
+        if !self.quiet {
+            eprintln!("{} {message}", self.style.green("✓"));
+        }
+    }
+
+    pub fn warn(&self, message: &str) {
+        if !self.quiet {
+            eprintln!("{} {message}", self.style.yellow("warning:"));
+        }
+    }
+
+    pub fn hint(&self, message: &str) {
+        if !self.quiet {
+            eprintln!("{} {message}", self.style.dim("hint:"));
+        }
+    }
+
+    /// Errors are shown even under `--quiet`: a script needs to know why it failed.
+    pub fn error(&self, err: &Error) {
+        eprintln!("{} {}", self.style.red("error:"), err.message);
+        for line in &err.details {
+            eprintln!("    {line}");
+        }
+        for hint in &err.hints {
+            eprintln!("{} {hint}", self.style.dim("hint:"));
+        }
+    }
+
+    /// A progress bar for multi-lane work: only on a terminal, never with --quiet or --json.
+    pub fn progress(&self, len: usize, what: &str) -> Progress {
+        let visible = self.stderr_tty && !self.quiet && !self.json;
+        Progress::new(len, what, visible)
+    }
+
+    /// Ask a yes/no question. `assume_yes` (from `--yes`) answers yes; without a terminal on
+    /// stdin nothing can answer, so that is an error telling the user to pass --yes.
+    pub fn confirm(&self, question: &str, assume_yes: bool) -> Result<bool, Error> {
+        if assume_yes {
+            return Ok(true);
+        }
+        if !self.stdin_tty {
+            return Err(
+                Error::usage(format!("{question}: cannot ask without a terminal"))
+                    .hint("pass --yes to confirm"),
+            );
+        }
+        prompt::confirm(question)
+    }
+
+    /// Ask for a line of text, with a default; only called when stdin is a terminal.
+    pub fn ask(&self, question: &str, default: &str) -> Result<String, Error> {
+        prompt::input(question, default)
+    }
+
+    /// A list of checks as a report on stdout: `ok   name  detail`, fixes under failures.
+    pub fn checks(&self, title: &str, checks: &[Check]) {
+        self.status(&self.style.bold(title));
+        let width = checks.iter().map(|c| c.name.len()).max().unwrap_or(0);
+        for c in checks {
+            let mark = match c.status {
+                CheckStatus::Ok => "ok  ",
+                CheckStatus::Warn => "warn",
+                CheckStatus::Fail => "FAIL",
+            };
+            self.data(&format!("{mark} {:<width$}  {}", c.name, c.detail));
+            if c.status != CheckStatus::Ok && !c.fix.is_empty() {
+                self.data(&format!("     {:<width$}  fix: {}", "", c.fix));
+            }
+        }
+    }
+
+    pub fn interactive(&self) -> bool {
+        self.stdin_tty
+    }
+}
+
+fn write_stdout(args: std::fmt::Arguments<'_>) {
+    let mut out = io::stdout().lock();
+    let result = out.write_fmt(args).and_then(|_| out.flush());
+    if let Err(e) = result {
+        if e.kind() == io::ErrorKind::BrokenPipe {
+            // why: the reader is gone (`| head`); that is not a failure of wt.
+            std::process::exit(0);
+        }
+        eprintln!("error: cannot write to stdout: {e}");
+        std::process::exit(3);
+    }
+}

@@ -1,0 +1,60 @@
+//! Progress for multi-lane work. Hidden unless stderr is a terminal; shown only after a short
+//! delay so that fast runs do not flicker.
+
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use std::time::Duration;
+
+pub struct Progress {
+    bar: Option<ProgressBar>,
+}
+
+impl Progress {
+    pub fn new(len: usize, what: &str, visible: bool) -> Progress {
+        if !visible {
+            return Progress { bar: None };
+        }
+        let bar = ProgressBar::with_draw_target(Some(len as u64), ProgressDrawTarget::stderr());
+        let style = ProgressStyle::with_template("{spinner} {prefix} [{pos}/{len}] {wide_msg}")
+            .expect("static template")
+            .tick_chars("⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏ ");
+        bar.set_style(style);
+        bar.set_prefix(what.to_string());
+        bar.enable_steady_tick(Duration::from_millis(120));
+        Progress { bar: Some(bar) }
+    }
+
+    pub fn message(&self, msg: &str) {
+        if let Some(bar) = &self.bar {
+            bar.set_message(msg.to_string());
+        }
+    }
+
+    pub fn inc(&self) {
+        if let Some(bar) = &self.bar {
+            bar.inc(1);
+        }
+    }
+
+    /// Print a line above the bar so that the bar does not tear it.
+    pub fn println(&self, line: &str) -> bool {
+        match &self.bar {
+            Some(bar) => {
+                bar.println(line);
+                true
+            }
+            None => false,
+        }
+    }
+
+    pub fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+impl Drop for Progress {
+    fn drop(&mut self) {
+        self.finish();
+    }
+}

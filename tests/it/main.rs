@@ -1,0 +1,6 @@
+//! Integration tests: the real `wt` binary against real git repositories in temp dirs.
+//! One test binary (one link step) with a module per command.
+
+mod common;
+mod config;
+mod setup;
