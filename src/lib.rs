@@ -12,6 +12,7 @@ pub mod conflict_markers;
 pub mod context;
 pub mod error;
 pub mod git;
+pub mod lane_policy;
 pub mod lane_state;
 pub mod lock;
 pub mod parallel;

@@ -57,3 +57,27 @@ pub fn claimed_tasks(_ctx: &Context) -> std::collections::HashMap<String, String
 pub fn open_tasks_of(_ctx: &Context, _lane: &crate::config::Lane) -> Vec<(String, String)> {
     Vec::new()
 }
+
+/// The task a lane has claimed, as the merge, check and handoff need it.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct ClaimedTask {
+    pub id: String,
+    pub status: String,
+    pub owner: Option<String>,
+    pub depends_on: Vec<String>,
+    /// Every `depends_on` task is done.
+    pub depends_on_satisfied: bool,
+    pub acceptance_checks: Vec<String>,
+}
+
+/// The lane's claimed (in_progress) task, if a queue is configured and it has one.
+pub fn claimed_task(_ctx: &Context, _lane: &crate::config::Lane) -> Result<Option<ClaimedTask>> {
+    Ok(None)
+}
+
+/// Called by `wt merge` after base moved to `merged_commit`: mark the task done (file edit on base
+/// with commit/push, or the delegate argv). Must be idempotent: a rerun after a crash calls it
+/// again for a task that may already be done.
+pub fn mark_done(_ctx: &Context, _lane: &crate::config::Lane, _task: &str, _merged_commit: &str) -> Result<()> {
+    Ok(())
+}
