@@ -268,25 +268,45 @@ fn behind_check(lane: &Lane, state: &LaneState, base: &BaseRef, strict: bool) ->
     }
 }
 
-/// Ownership, contract and queue checks. Until those features are wired in, they say so as a
-/// warning rather than passing silently.
-fn policy_checks(
-    _ctx: &Context,
-    _cfg: &Config,
-    _lane: &Lane,
-    _repo: &git2::Repository,
-    _base_tip: Option<git2::Oid>,
-) -> Result<Vec<Check>> {
-    Ok(vec![
-        Check::warn(
-            "ownership",
-            "ownership policy not available in this build",
-            "check owned paths by hand",
-        ),
-        Check::warn(
-            "queue",
-            "queue checks not available in this build",
-            "check the queue by hand",
-        ),
-    ])
+/// Ownership, contract-first and kept-test policies, one check each, plus the queue checks.
+fn policy_checks(ctx: &Context, cfg: &Config, lane: &Lane, repo: &git2::Repository, base_tip: Option<git2::Oid>) -> Result<Vec<Check>> {
+    let head = repo.refname_to_id(&format!("refs/heads/{}", lane.branch)).ok();
+    let mut checks = match (head, base_tip) {
+        (Some(head), Some(base)) => {
+            let outcome = crate::lane_policy::evaluate(cfg, lane, repo, head, base, None)?;
+            policy_rule_checks(&outcome)
+        }
+        _ => vec![Check::fail("policies", "cannot compare the branch with base", "fetch, or run wt setup")],
+    };
+    checks.extend(crate::commands::queue::preflight_checks(ctx, lane));
+    Ok(checks)
+}
+
+/// Each policy rule as a check, so a report shows which rules passed as well as which failed.
+fn policy_rule_checks(outcome: &crate::lane_policy::Outcome) -> Vec<Check> {
+    let groups: [(&str, &[&str]); 4] = [
+        ("ownership", &["ownership", "protected_file"]),
+        ("contracts", &["contract_owner", "contract_order"]),
+        ("tests kept", &["test_removed"]),
+        ("gates", &[]),
+    ];
+    groups
+        .iter()
+        .map(|(name, rules)| {
+            if rules.is_empty() {
+                return match outcome.gates.len() {
+                    0 => Check::ok(name, "no gate triggered"),
+                    n => Check::ok(name, &format!("{n} gate(s) triggered; `wt check` runs them")),
+                };
+            }
+            let hits: Vec<_> = outcome.violations.iter().filter(|v| rules.contains(&v.rule.as_str())).collect();
+            match hits.first() {
+                None => Check::ok(name, "no violation"),
+                Some(first) => {
+                    let more = if hits.len() > 1 { format!(" (+{} more)", hits.len() - 1) } else { String::new() };
+                    Check::fail(name, &format!("{}{more}", first.message), &first.fix)
+                }
+            }
+        })
+        .collect()
 }

@@ -24,7 +24,11 @@ pub fn is_task_id(name: &str) -> bool {
 
 /// A full branch name that git would accept as `refs/heads/<branch>`.
 pub fn is_branch_name(branch: &str) -> bool {
-    !branch.starts_with('-') && git2::Reference::is_valid_name(&format!("refs/heads/{branch}"))
+    // why: `@` and `HEAD` pass as full ref names but `git branch` refuses them.
+    !branch.starts_with('-')
+        && branch != "@"
+        && branch != "HEAD"
+        && git2::Reference::is_valid_name(&format!("refs/heads/{branch}"))
 }
 
 /// One plain path component: no separator, not `.`/`..`, no control characters.
