@@ -78,7 +78,12 @@ pub fn claimed_task(_ctx: &Context, _lane: &crate::config::Lane) -> Result<Optio
 /// Called by `wt merge` after base moved to `merged_commit`: mark the task done (file edit on base
 /// with commit/push, or the delegate argv). Must be idempotent: a rerun after a crash calls it
 /// again for a task that may already be done.
-pub fn mark_done(_ctx: &Context, _lane: &crate::config::Lane, _task: &str, _merged_commit: &str) -> Result<()> {
+pub fn mark_done(
+    _ctx: &Context,
+    _lane: &crate::config::Lane,
+    _task: &str,
+    _merged_commit: &str,
+) -> Result<()> {
     Ok(())
 }
 
