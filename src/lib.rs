@@ -19,4 +19,5 @@ pub mod parallel;
 pub mod policy;
 pub mod process;
 pub mod queue;
+pub mod templates;
 pub mod ui;

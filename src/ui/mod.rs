@@ -104,13 +104,13 @@ impl Ui {
         Progress::new(len, what, visible)
     }
 
-    /// Ask a yes/no question. `assume_yes` (from `--yes`) answers yes; without a terminal on
-    /// stdin nothing can answer, so that is an error telling the user to pass --yes.
+    /// Ask a yes/no question. `assume_yes` (from `--yes`) answers yes; without a terminal to ask
+    /// on nothing can answer, so that is an error telling the user to pass --yes.
     pub fn confirm(&self, question: &str, assume_yes: bool) -> Result<bool, Error> {
         if assume_yes {
             return Ok(true);
         }
-        if !self.stdin_tty {
+        if !self.can_prompt() {
             return Err(
                 Error::usage(format!("{question}: cannot ask without a terminal"))
                     .hint("pass --yes to confirm"),
@@ -119,8 +119,14 @@ impl Ui {
         prompt::confirm(question)
     }
 
-    /// Ask for a line of text, with a default; only called when stdin is a terminal.
+    /// Ask for a line of text, with a default. Callers check `can_prompt` first and offer a flag
+    /// instead; this refuses too, so that no code path can wait on a pipe for an answer.
     pub fn ask(&self, question: &str, default: &str) -> Result<String, Error> {
+        if !self.can_prompt() {
+            return Err(Error::usage(format!(
+                "{question}: cannot ask without a terminal"
+            )));
+        }
         prompt::input(question, default)
     }
 
@@ -141,8 +147,15 @@ impl Ui {
         }
     }
 
+    /// Whether stdin is a terminal: when it is not, `--yes` is implied (SPEC section 3).
     pub fn interactive(&self) -> bool {
         self.stdin_tty
+    }
+
+    /// Whether a question can be asked at all: someone can type on stdin and the question (drawn
+    /// on stderr, as dialoguer does) can be seen.
+    pub fn can_prompt(&self) -> bool {
+        self.stdin_tty && self.stderr_tty
     }
 }
 
