@@ -2,5 +2,9 @@
 //! One test binary (one link step) with a module per command.
 
 mod common;
+mod completions;
 mod config;
+mod conventions;
+mod init;
+mod pty;
 mod setup;

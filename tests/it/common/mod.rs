@@ -149,7 +149,8 @@ impl Env {
         self.root.join(format!("main repo-{lane_id}"))
     }
 
-    fn sealed(&self, cmd: &mut Command) {
+    /// Give `cmd` the sealed environment (for make, sh or a pseudo-terminal around `wt`).
+    pub fn sealed(&self, cmd: &mut Command) {
         for (key, _) in std::env::vars_os() {
             let k = key.to_string_lossy();
             if k.starts_with("GIT_")
