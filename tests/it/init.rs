@@ -6,7 +6,8 @@ use crate::common::{write_file, Env, Run};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-fn lane_ids(run: &Run) -> Vec<String> {
+/// The lane ids of a `wt status --json` run, in order.
+pub(crate) fn lane_ids(run: &Run) -> Vec<String> {
     run.json()
         .as_array()
         .expect("status --json is an array")
@@ -38,14 +39,10 @@ fn run_tool(env: &Env, dir: &Path, program: &str, args: &[&str], bin: Option<&Pa
         .stdin(std::process::Stdio::null());
     env.sealed(&mut cmd);
     cmd.env("PATH", path_with_wt(bin));
-    let out = cmd
-        .output()
-        .unwrap_or_else(|e| panic!("run {program}: {e}"));
-    Run {
-        code: out.status.code().unwrap_or(-1),
-        stdout: String::from_utf8_lossy(&out.stdout).into_owned(),
-        stderr: String::from_utf8_lossy(&out.stderr).into_owned(),
-    }
+    Run::from(
+        cmd.output()
+            .unwrap_or_else(|e| panic!("run {program}: {e}")),
+    )
 }
 
 fn have(program: &str) -> bool {

@@ -127,15 +127,10 @@ fn init_asks_for_roles_owned_paths_and_lanes() {
         "{text}"
     );
     let status = env.wt(&["status", "--json"]);
-    let lanes: Vec<String> = status
-        .ok()
-        .json()
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["lane"].as_str().unwrap().to_string())
-        .collect();
-    assert_eq!(lanes, ["A-backend", "B-ui-1", "B-ui-2"]);
+    assert_eq!(
+        crate::init::lane_ids(status.ok()),
+        ["A-backend", "B-ui-1", "B-ui-2"]
+    );
 }
 
 #[test]
