@@ -5,7 +5,7 @@
 //! is never replaced: the new file is made beside it and linked into place only if that name is
 //! still free, so two `wt init` runs cannot both win.
 
-use crate::config::{self, names, LoadOptions};
+use crate::config::{self, names, Config, LoadOptions};
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::git::RepoInfo;
@@ -37,7 +37,7 @@ struct RoleSpec {
 struct Report<'a> {
     path: &'a Path,
     roles: &'a [RoleSpec],
-    lanes: Vec<String>,
+    lanes: &'a [&'a str],
 }
 
 /// How many times a question is asked again after an answer that does not parse.
@@ -71,13 +71,13 @@ pub fn run(ctx: &Context, args: InitArgs) -> Result<u8> {
     };
     let text = render(info, &roles);
     let _lock = ctx.lock("init")?;
-    write_new(info, &target, &text)?;
-    let lanes = lane_ids(&roles);
+    let written = write_new(info, &target, &text)?;
+    let lanes: Vec<&str> = written.lanes.iter().map(|l| l.id.as_str()).collect();
     if ctx.ui.json_mode() {
         ctx.ui.json(&Report {
             path: &target,
             roles: &roles,
-            lanes: lanes.clone(),
+            lanes: &lanes,
         });
     }
     ctx.ui.success(&format!(
@@ -267,18 +267,9 @@ fn render(info: &RepoInfo, roles: &[RoleSpec]) -> String {
     )
 }
 
-fn lane_ids(roles: &[RoleSpec]) -> Vec<String> {
-    roles
-        .iter()
-        .flat_map(|r| match r.lanes {
-            None => vec![r.name.clone()],
-            Some(n) => (1..=n).map(|i| format!("{}-{i}", r.name)).collect(),
-        })
-        .collect()
-}
-
-/// Write `text` to `target` only if the real loader accepts it and `target` does not exist.
-fn write_new(info: &RepoInfo, target: &Path, text: &str) -> Result<()> {
+/// Write `text` to `target` only if the real loader accepts it and `target` does not exist;
+/// returns what the loader made of it.
+fn write_new(info: &RepoInfo, target: &Path, text: &str) -> Result<Config> {
     let dir = target
         .parent()
         .map_or_else(|| PathBuf::from("."), Path::to_path_buf);
@@ -291,19 +282,19 @@ fn write_new(info: &RepoInfo, target: &Path, text: &str) -> Result<()> {
         .map_err(|e| Error::git(format!("cannot write in {}: {e}", dir.display())))?;
     std::io::Write::write_all(&mut tmp, text.as_bytes())?;
     tmp.as_file().sync_all()?;
-    let check = config::load(&LoadOptions {
+    let loaded = config::load(&LoadOptions {
         main: &info.main,
         explicit: Some(tmp.path()),
         env_root: None,
         user_file: None,
-    });
-    if let Err(e) = check {
-        return Err(Error::git(format!(
+    })
+    .map_err(|e| {
+        Error::git(format!(
             "wt init made a lanes.toml its own loader rejects (a bug in wt): {}",
             e.message
         ))
-        .details(e.details));
-    }
+        .details(e.details)
+    })?;
     // why: persist_noclobber links the finished file into place and fails if the name was
     // taken meanwhile, so an existing lanes.toml is never replaced, not even by a race.
     tmp.persist_noclobber(target).map_err(|e| {
@@ -313,7 +304,7 @@ fn write_new(info: &RepoInfo, target: &Path, text: &str) -> Result<()> {
             Error::git(format!("cannot write {}: {}", target.display(), e.error))
         }
     })?;
-    Ok(())
+    Ok(loaded)
 }
 
 #[cfg(test)]
