@@ -1,9 +1,31 @@
-//! `wt sync`: fetch once, rebase lanes onto the remote base, push with a lease.
+//! `wt sync [LANE...]`: fetch once, rebase each lane onto the remote base in its own worktree,
+//! push it with a lease. Also the engine `wt merge` reuses for its step 3 and its lane push.
+//!
+//! Safety rules: a lane with uncommitted changes is refused, never autostashed; a conflict is
+//! aborted and the lane restored as it was (HEAD, index, untracked files) unless the user asks to
+//! keep it; a remote lane branch that holds commits this lane never had (someone else pushed) is
+//! reported and never overwritten; fetches never run concurrently.
+//!
+//! The lease: the push expects, explicitly, the remote tip that the lane is known to include
+//! (`--force-with-lease=refs/heads/<b>:<sha>`, empty when the branch is new), so a push that
+//! lands between our fetch and our push is rejected. Which tip is safe is decided after the
+//! fetch, by the `--force-if-includes` rule (the tip must be in the lane's history or its
+//! reflog), not by trusting the remote-tracking ref as it was before the fetch: any fetch
+//! (another lane's sync, the user's own `git fetch`) may already have renewed that ref with
+//! someone else's push.
 
 use crate::cli::LaneWords;
-use crate::context::{not_built, Context};
-use crate::error::Result;
+use crate::config::{Lane, Words};
+use crate::context::Context;
+use crate::error::{Error, Kind, Result};
+use crate::git::ops::{self, Lease, Rebase};
+use crate::git::status::{self, StatusOptions};
+use crate::git::{BaseRef, RepoInfo, WorktreeEntry};
+use crate::lane_state;
 use clap::Args;
+use git2::{Oid, Repository};
+use serde::Serialize;
+use std::path::PathBuf;
 
 #[derive(Args, Debug)]
 pub struct SyncArgs {
@@ -14,6 +36,484 @@ pub struct SyncArgs {
     pub keep_conflict: bool,
 }
 
-pub fn run(_ctx: &Context, _args: SyncArgs) -> Result<u8> {
-    Err(not_built("sync"))
+/// A lane that passed the checks sync needs before it changes anything.
+#[derive(Debug, Clone)]
+pub struct Ready<'a> {
+    pub lane: &'a Lane,
+    /// The worktree's own git dir (where a rebase in progress keeps its state).
+    pub admin_dir: PathBuf,
+    pub head: Oid,
+}
+
+#[derive(Serialize)]
+struct LaneReport {
+    lane: String,
+    branch: String,
+    /// rebased, up-to-date, refused, conflict or failed.
+    status: &'static str,
+    head_before: Option<String>,
+    head: Option<String>,
+    onto: Option<String>,
+    pushed: bool,
+    error: Option<String>,
+}
+
+pub fn run(ctx: &Context, args: SyncArgs) -> Result<u8> {
+    let cfg = ctx.config()?;
+    let lanes = cfg.select_lanes(&Words::parse(&args.lanes.words)?)?;
+    let _lock = ctx.lock("sync")?;
+    let info = ctx.repo()?;
+    let base = ctx.base()?;
+    let repo = info.open()?;
+    let entries = lane_state::worktree_list(&repo, &info.main, &info.common_dir);
+    let mut reports = Vec::new();
+    let mut errors = Vec::new();
+    let mut todo = Vec::new();
+    for lane in &lanes {
+        match ready(lane, &entries) {
+            Ok(r) => todo.push(r),
+            Err(e) => {
+                reports.push(failed_report(lane, None, &e));
+                errors.push((lane.id.clone(), e));
+            }
+        }
+    }
+    if !todo.is_empty() {
+        let onto = fetch_base(ctx, info, &base)?;
+        for ready in &todo {
+            match sync_lane(ctx, info, &base, ready, onto, args.keep_conflict) {
+                Ok(report) => reports.push(report),
+                Err(e) => {
+                    reports.push(failed_report(ready.lane, Some(ready.head), &e));
+                    errors.push((ready.lane.id.clone(), e));
+                }
+            }
+        }
+    }
+    if ctx.ui.json_mode() {
+        ctx.ui.json(&reports);
+    }
+    finish(ctx, lanes.len(), errors)
+}
+
+/// One error is returned as it is; several are shown one by one and summed up.
+fn finish(ctx: &Context, total: usize, mut errors: Vec<(String, Error)>) -> Result<u8> {
+    match errors.len() {
+        0 => Ok(0),
+        1 => Err(errors.remove(0).1),
+        n => {
+            let kind = errors[0].1.kind;
+            let names: Vec<String> = errors.iter().map(|(l, _)| l.clone()).collect();
+            // why: every lane's message names its lane already.
+            for (_, e) in errors {
+                ctx.ui.error(&e);
+            }
+            Err(Error::new(
+                kind,
+                format!("sync failed for {n} of {total} lanes: {}", names.join(", ")),
+            ))
+        }
+    }
+}
+
+fn failed_report(lane: &Lane, head: Option<Oid>, e: &Error) -> LaneReport {
+    let status = match e.kind {
+        Kind::Refused => "refused",
+        Kind::Conflict => "conflict",
+        _ => "failed",
+    };
+    LaneReport {
+        lane: lane.id.clone(),
+        branch: lane.branch.clone(),
+        status,
+        head_before: head.map(|h| h.to_string()),
+        head: None,
+        onto: None,
+        pushed: false,
+        error: Some(e.message.clone()),
+    }
+}
+
+fn sync_lane(
+    ctx: &Context,
+    info: &RepoInfo,
+    base: &BaseRef,
+    ready: &Ready,
+    onto: Oid,
+    keep_conflict: bool,
+) -> Result<LaneReport> {
+    let lane = ready.lane;
+    let repo = info.open()?;
+    let lease = match &base.remote {
+        Some(remote) => Some(lease_for(&repo, remote, ready)?),
+        None => None,
+    };
+    let head = rebase_onto(ready, base, onto, keep_conflict)?;
+    let pushed = match (&base.remote, lease) {
+        (Some(remote), Some(lease)) => push_lane(info, remote, ready, head, lease)?,
+        _ => false,
+    };
+    let rebased = head != ready.head;
+    let count = ops::only_in(&info.open()?, head, &[onto]).len();
+    let what = if rebased && count == 0 {
+        format!(
+            "fast-forwarded to {} ({})",
+            base.upstream_name(),
+            short(onto)
+        )
+    } else if rebased {
+        format!(
+            "rebased {count} commit(s) onto {} ({})",
+            base.upstream_name(),
+            short(onto)
+        )
+    } else {
+        format!("up to date with {}", base.upstream_name())
+    };
+    let push_note = match (&base.remote, pushed) {
+        (None, _) => "no remote: nothing to push".to_string(),
+        (Some(r), true) => format!("pushed {} to {r}", lane.branch),
+        (Some(r), false) => format!("{r} already has it"),
+    };
+    ctx.ui.success(&format!("{}: {what}; {push_note}", lane.id));
+    Ok(LaneReport {
+        lane: lane.id.clone(),
+        branch: lane.branch.clone(),
+        status: if rebased { "rebased" } else { "up-to-date" },
+        head_before: Some(ready.head.to_string()),
+        head: Some(head.to_string()),
+        onto: Some(onto.to_string()),
+        pushed,
+        error: None,
+    })
+}
+
+/// The lane exists, has its branch checked out, no operation in progress and no uncommitted
+/// changes to tracked files. Untracked files are allowed: a rebase leaves them alone (and
+/// refuses by itself when one is in the way).
+pub fn ready<'a>(lane: &'a Lane, entries: &[WorktreeEntry]) -> Result<Ready<'a>> {
+    let state = lane_state::locate(lane, entries);
+    let path = lane.path.display();
+    let at = sh(&lane.path);
+    let entry = match &state.entry {
+        Some(e) if state.exists => e,
+        _ => {
+            return Err(
+                Error::refused(format!("{} has no worktree at {path}", lane.id))
+                    .hint(format!("wt setup {}", lane.id)),
+            )
+        }
+    };
+    if let Some(op) = state.operation {
+        return Err(Error::refused(format!(
+            "{}: a {} is in progress in {path}",
+            lane.id,
+            op.as_str()
+        ))
+        .hint(format!(
+            "finish it, or `git -C {at} {}`",
+            op.abort_command().trim_start_matches("git ")
+        )));
+    }
+    let head = match (state.branch(), entry.head) {
+        (Some(b), Some(head)) if b == lane.branch => head,
+        (Some(b), _) if b == lane.branch => {
+            return Err(Error::refused(format!("{} has no commit yet", lane.branch)))
+        }
+        (other, _) => {
+            return Err(Error::refused(format!(
+                "{} is {}, not on {}",
+                lane.id,
+                other.map_or("detached".to_string(), |b| format!("on {b}")),
+                lane.branch
+            ))
+            .hint(format!("git -C {at} switch {}", lane.branch)))
+        }
+    };
+    refuse_dirty(lane, &entry.path)?;
+    Ok(Ready {
+        lane,
+        admin_dir: entry.admin_dir.clone(),
+        head,
+    })
+}
+
+fn refuse_dirty(lane: &Lane, dir: &std::path::Path) -> Result<()> {
+    let dirty = status::read(
+        dir,
+        &StatusOptions {
+            all_untracked: false,
+            ignored: false,
+        },
+    )?;
+    if dirty.staged + dirty.unstaged + dirty.unmerged == 0 {
+        return Ok(());
+    }
+    Err(Error::refused(format!(
+        "{} has uncommitted changes ({} staged, {} unstaged); nothing was changed",
+        lane.id, dirty.staged, dirty.unstaged
+    ))
+    .details(dirty.paths.iter().take(10).cloned())
+    .hint(format!(
+        "commit them (or `git -C {} stash`), then run the command again",
+        sh(&lane.path)
+    )))
+}
+
+fn remote_lane_ref(remote: &str, lane: &Lane) -> String {
+    format!("refs/remotes/{remote}/{}", lane.branch)
+}
+
+/// Fetch the remote (once, for every lane) and return the commit lanes are rebased onto.
+pub fn fetch_base(ctx: &Context, info: &RepoInfo, base: &BaseRef) -> Result<Oid> {
+    if let Some(remote) = &base.remote {
+        ctx.ui.status(&format!("fetching {remote}"));
+        ops::fetch(&info.main, remote).map_err(|e| {
+            e.context(format!("cannot fetch {remote}; nothing was changed"))
+                .hint("check the remote URL and your network, then run the command again")
+        })?;
+    }
+    let repo = info.open()?;
+    ops::resolve(&repo, &base.upstream_ref()).ok_or_else(|| {
+        Error::git(format!("{} does not exist", base.upstream_name()))
+            .hint("set `base = \"BRANCH\"` under [project] in lanes.toml")
+    })
+}
+
+/// After the fetch: what the lane push may expect on the remote (see the module doc). A remote
+/// tip this lane never had (not in its history, nor in its branch's reflog) means someone else
+/// pushed to the lane branch: that is an error, never a force.
+pub fn lease_for(repo: &Repository, remote: &str, ready: &Ready) -> Result<Lease> {
+    let lane = ready.lane;
+    let Some(now) = ops::resolve(repo, &remote_lane_ref(remote, lane)) else {
+        return Ok(Lease::Absent);
+    };
+    let branch_ref = format!("refs/heads/{}", lane.branch);
+    if ops::integrated(repo, &branch_ref, ready.head, now) {
+        return Ok(Lease::At(now));
+    }
+    Err(foreign_push(repo, remote, ready, now))
+}
+
+fn foreign_push(repo: &Repository, remote: &str, ready: &Ready, remote_tip: Oid) -> Error {
+    let lane = ready.lane;
+    let commits = ops::only_in(repo, remote_tip, &[ready.head]);
+    Error::git(format!(
+        "{remote}/{} has {} commit(s) that {} does not have: someone else pushed to it; nothing was pushed",
+        lane.branch,
+        commits.len(),
+        lane.id
+    ))
+    .details(commits.iter().map(|(sha, s)| format!("{} {s}", short(*sha))))
+    .hint(format!(
+        "look at them (`git log {remote}/{}`), integrate them in {} (`git rebase {remote}/{}` or a merge), then run `wt sync {}`",
+        lane.branch,
+        sh(&lane.path),
+        lane.branch,
+        lane.id
+    ))
+}
+
+/// Rebase the lane onto `onto` unless it already contains it; returns the new lane tip. On a
+/// conflict the rebase is aborted and the lane restored (exit 4), or with `keep_conflict` left
+/// in progress with the commands to finish it.
+pub fn rebase_onto(ready: &Ready, base: &BaseRef, onto: Oid, keep_conflict: bool) -> Result<Oid> {
+    let lane = ready.lane;
+    let path = &lane.path;
+    let repo = Repository::open(path).map_err(|e| {
+        Error::git(format!("cannot open {}", path.display())).detail(e.message().to_string())
+    })?;
+    if ops::is_ancestor(&repo, onto, ready.head) {
+        return Ok(ready.head);
+    }
+    let upstream = base.upstream_name();
+    match ops::rebase(path, &ready.admin_dir, &onto.to_string())? {
+        Rebase::Done => ops::resolve(&repo, &format!("refs/heads/{}", lane.branch))
+            .ok_or_else(|| Error::git(format!("{} vanished during the rebase", lane.branch))),
+        Rebase::Refused(e) => Err(Error::refused(format!(
+            "git would not start rebasing {} onto {upstream}; nothing was changed",
+            lane.id
+        ))
+        .details(
+            e.stderr
+                .lines()
+                .filter(|l| !l.trim().is_empty())
+                .map(str::to_string),
+        )
+        .hint(format!(
+            "move the files named above out of {}, then run the command again",
+            path.display()
+        ))),
+        Rebase::Conflict { files, stopped_at } if keep_conflict => {
+            Err(conflict_kept(ready, &upstream, &files, stopped_at))
+        }
+        Rebase::Conflict { files, stopped_at } => {
+            restore(ready)?;
+            Err(conflict_restored(ready, &upstream, &files, stopped_at))
+        }
+    }
+}
+
+/// Abort the stopped rebase and check that the branch is back where it was.
+fn restore(ready: &Ready) -> Result<()> {
+    let lane = ready.lane;
+    ops::rebase_abort(&lane.path).map_err(|e| {
+        e.context(format!(
+            "the rebase of {} stopped and could not be aborted",
+            lane.id
+        ))
+        .hint(format!(
+            "run `git -C {} rebase --abort` by hand",
+            sh(&lane.path)
+        ))
+    })?;
+    let repo = Repository::open(&lane.path).map_err(|e| Error::git(e.message().to_string()))?;
+    let branch_ref = format!("refs/heads/{}", lane.branch);
+    let back = repo.head().is_ok_and(|h| {
+        h.name().ok() == Some(branch_ref.as_str()) && h.target() == Some(ready.head)
+    });
+    if back {
+        Ok(())
+    } else {
+        Err(Error::git(format!(
+            "after aborting the rebase, {} is not back at {}",
+            lane.id,
+            short(ready.head)
+        ))
+        .hint(format!(
+            "its old tip is in the reflog: `git -C {} reflog {}`",
+            sh(&lane.path),
+            lane.branch
+        )))
+    }
+}
+
+/// `could not apply 1a2b3c4 subject` for the lane commit the rebase stopped at.
+fn stopped_line(ready: &Ready, stopped_at: Option<String>) -> Option<String> {
+    let oid = Oid::from_str(stopped_at?.as_str()).ok()?;
+    let subject = Repository::open(&ready.lane.path)
+        .ok()
+        .and_then(|r| {
+            r.find_commit(oid)
+                .ok()?
+                .summary()
+                .ok()
+                .flatten()
+                .map(str::to_string)
+        })
+        .unwrap_or_default();
+    Some(format!("could not apply {} {subject}", short(oid)))
+}
+
+fn conflict_restored(
+    ready: &Ready,
+    upstream: &str,
+    files: &[String],
+    stopped_at: Option<String>,
+) -> Error {
+    let lane = ready.lane;
+    let at = sh(&lane.path);
+    Error::conflict(format!(
+        "rebasing {} onto {upstream} conflicts in {} file(s); the rebase was aborted and the lane is as it was",
+        lane.id,
+        files.len()
+    ))
+    .details(files.iter().map(|f| format!("conflict: {f}")))
+    .details(stopped_line(ready, stopped_at))
+    .hint(format!(
+        "resolve it by hand: `git -C {at} rebase {upstream}`, fix the files, `git add` them, `git rebase --continue`, then `wt sync {}`",
+        lane.id
+    ))
+    .hint(format!("or let wt leave the conflict for you: `wt sync --keep-conflict {}`", lane.id))
+}
+
+fn conflict_kept(
+    ready: &Ready,
+    upstream: &str,
+    files: &[String],
+    stopped_at: Option<String>,
+) -> Error {
+    let lane = ready.lane;
+    let at = sh(&lane.path);
+    Error::conflict(format!(
+        "rebasing {} onto {upstream} conflicts in {} file(s); the rebase is left in progress in {}",
+        lane.id,
+        files.len(),
+        lane.path.display()
+    ))
+    .details(files.iter().map(|f| format!("conflict: {f}")))
+    .details(stopped_line(ready, stopped_at))
+    .hint(format!(
+        "to continue: fix the files, `git -C {at} add <file>...`, `git -C {at} rebase --continue`, then `wt sync {}` to push",
+        lane.id
+    ))
+    .hint(format!(
+        "to give up: `git -C {at} rebase --abort` (the lane goes back to {})",
+        short(ready.head)
+    ))
+}
+
+/// Push the lane tip with the lease; Ok(false) when the remote already has it.
+pub fn push_lane(
+    info: &RepoInfo,
+    remote: &str,
+    ready: &Ready,
+    tip: Oid,
+    lease: Lease,
+) -> Result<bool> {
+    let lane = ready.lane;
+    if lease == Lease::At(tip) {
+        return Ok(false);
+    }
+    let result = ops::push_with_lease(&info.main, remote, &lane.branch, tip, lease)
+        .map_err(|e| e.context(format!("cannot push {} to {remote}", lane.branch)))?;
+    match result {
+        Ok(()) => Ok(true),
+        Err(rejected) if rejected.moved() => Err(lease_rejected(info, remote, ready)),
+        Err(rejected) => Err(Error::git(format!(
+            "{remote} refused {}: {}",
+            lane.branch, rejected.summary
+        ))),
+    }
+}
+
+/// The remote lane branch moved between our fetch and our push. Fetch again to show whose
+/// commits are there; the lane itself keeps its (rebased) commits.
+fn lease_rejected(info: &RepoInfo, remote: &str, ready: &Ready) -> Error {
+    let _ = ops::fetch(&info.main, remote);
+    let repo = info.open();
+    let remote_tip = repo
+        .as_ref()
+        .ok()
+        .and_then(|r| ops::resolve(r, &remote_lane_ref(remote, ready.lane)));
+    match (repo, remote_tip) {
+        (Ok(repo), Some(tip)) => foreign_push(&repo, remote, ready, tip),
+        _ => Error::git(format!(
+            "{remote} rejected the push of {}: its branch moved since the fetch; nothing was pushed",
+            ready.lane.branch
+        )),
+    }
+}
+
+/// The 7-character form of a commit id, for people.
+pub fn short(oid: Oid) -> String {
+    short_sha(&oid.to_string())
+}
+
+pub fn short_sha(sha: &str) -> String {
+    sha.chars().take(7).collect()
+}
+
+/// A path as it can be pasted into a shell: single-quoted when it holds anything but plain
+/// characters (lane directories often contain spaces).
+pub fn sh(path: &std::path::Path) -> String {
+    let text = path.display().to_string();
+    let plain = text
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/._-+:@%=,".contains(c));
+    if plain && !text.is_empty() {
+        text
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
 }

@@ -3,6 +3,7 @@
 //! ref people watch, fires hooks or talks to a remote. Never prints.
 
 pub mod diff;
+pub mod ops;
 pub mod repo;
 pub mod run;
 pub mod status;

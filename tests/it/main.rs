@@ -1,10 +1,15 @@
 //! Integration tests: the real `wt` binary against real git repositories in temp dirs.
 //! One test binary (one link step) with a module per command.
 
+mod check;
 mod common;
 mod completions;
 mod config;
 mod conventions;
+mod handoff;
 mod init;
+mod merge;
 mod pty;
 mod setup;
+mod support;
+mod sync;

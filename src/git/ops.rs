@@ -1,0 +1,293 @@
+//! The git operations that sync and merge are made of: fetch, rebase (and abort), pushes with a
+//! lease or as a plain fast-forward, fast-forward merges, and the ancestry reads that decide
+//! between them. Writes run the `git` binary (hooks, credentials, the user's config); ancestry is
+//! read in-process. Never prints; outcomes are values for the caller to judge.
+
+use crate::git::run::{git, GitError};
+use crate::git::status::Operation;
+use git2::{Oid, Repository};
+use std::ffi::{OsStr, OsString};
+use std::path::Path;
+
+/// `git fetch <remote>`: one call serves every lane (refs are shared).
+pub fn fetch(dir: &Path, remote: &str) -> Result<(), GitError> {
+    git(dir).network().run(["fetch", "--quiet", remote])?;
+    Ok(())
+}
+
+/// The commit a ref points at, `None` when it does not exist.
+pub fn resolve(repo: &Repository, refname: &str) -> Option<Oid> {
+    repo.refname_to_id(refname).ok()
+}
+
+/// `git ls-remote <remote> <refs>...`: where the remote's refs are now, without fetching (no
+/// local ref changes). Refs the remote lacks are absent from the answer.
+pub fn ls_remote(dir: &Path, remote: &str, refs: &[&str]) -> Result<Vec<(String, Oid)>, GitError> {
+    let mut args = vec!["ls-remote", "--refs", remote];
+    args.extend_from_slice(refs);
+    let out = git(dir).network().run(&args)?;
+    Ok(out
+        .stdout_str()
+        .lines()
+        .filter_map(|line| {
+            let (sha, name) = line.split_once('\t')?;
+            Some((name.to_string(), Oid::from_str(sha).ok()?))
+        })
+        .collect())
+}
+
+/// `ancestor` is `descendant` or one of its ancestors.
+pub fn is_ancestor(repo: &Repository, ancestor: Oid, descendant: Oid) -> bool {
+    ancestor == descendant
+        || repo
+            .graph_descendant_of(descendant, ancestor)
+            .unwrap_or(false)
+}
+
+/// Whether `commit` is already part of the local branch's history: reachable from its tip or
+/// from any commit its reflog remembers. This is the test `--force-if-includes` makes: a remote
+/// tip we rebased away is in the reflog; a commit someone else pushed is not.
+pub fn integrated(repo: &Repository, branch_ref: &str, tip: Oid, commit: Oid) -> bool {
+    if is_ancestor(repo, commit, tip) {
+        return true;
+    }
+    let Ok(log) = repo.reflog(branch_ref) else {
+        return false;
+    };
+    log.iter()
+        .any(|entry| is_ancestor(repo, commit, entry.id_new()))
+}
+
+/// Commits reachable from `from` but not from any of `not`, newest first, as (sha, subject).
+pub fn only_in(repo: &Repository, from: Oid, not: &[Oid]) -> Vec<(Oid, String)> {
+    let Ok(mut walk) = repo.revwalk() else {
+        return Vec::new();
+    };
+    if walk.push(from).is_err() {
+        return Vec::new();
+    }
+    for oid in not {
+        let _ = walk.hide(*oid);
+    }
+    walk.filter_map(|oid| oid.ok())
+        .filter_map(|oid| {
+            let commit = repo.find_commit(oid).ok()?;
+            let subject = commit.summary().ok().flatten().unwrap_or("").to_string();
+            Some((oid, subject))
+        })
+        .collect()
+}
+
+/// How a `git rebase` ended.
+#[derive(Debug)]
+pub enum Rebase {
+    Done,
+    /// Stopped on a conflict; the rebase is in progress.
+    Conflict {
+        files: Vec<String>,
+        /// The lane commit that did not apply.
+        stopped_at: Option<String>,
+    },
+    /// Refused before it started (an untracked file in the way, a pre-rebase hook): nothing
+    /// changed.
+    Refused(GitError),
+}
+
+/// Rebase the branch checked out in `worktree` onto `onto`. `admin_dir` is the worktree's own
+/// git dir, where an in-progress rebase keeps its state.
+pub fn rebase(worktree: &Path, admin_dir: &Path, onto: &str) -> Result<Rebase, GitError> {
+    let args = [
+        "rebase",
+        // why: wt refuses dirty lanes itself; a user's rebase.autoStash must not stash silently.
+        "--no-autostash",
+        // why: rebase.updateRefs would move other branches that point into the lane.
+        "--no-update-refs",
+        // why: rebase.autoSquash (non-interactive since 2.44) would reorder the lane's commits.
+        "--no-autosquash",
+        onto,
+    ];
+    let out = git(worktree).output(args)?;
+    if out.code == 0 {
+        return Ok(Rebase::Done);
+    }
+    if Operation::detect(admin_dir) != Some(Operation::Rebase) {
+        return Ok(Rebase::Refused(GitError {
+            args: args.iter().map(OsString::from).collect(),
+            dir: worktree.to_path_buf(),
+            code: Some(out.code),
+            stderr: out.stderr,
+            timed_out: false,
+        }));
+    }
+    Ok(Rebase::Conflict {
+        files: unmerged_paths(worktree)?,
+        stopped_at: std::fs::read_to_string(admin_dir.join("rebase-merge").join("stopped-sha"))
+            .ok()
+            .map(|s| s.trim().to_string()),
+    })
+}
+
+/// `git rebase --abort`: back to the branch, index and files as they were before the rebase.
+pub fn rebase_abort(worktree: &Path) -> Result<(), GitError> {
+    git(worktree).run(["rebase", "--abort"])?;
+    Ok(())
+}
+
+/// Paths with unresolved conflicts.
+pub fn unmerged_paths(worktree: &Path) -> Result<Vec<String>, GitError> {
+    let out = git(worktree).run(["diff", "--name-only", "--diff-filter=U", "-z"])?;
+    Ok(out
+        .stdout
+        .split(|b| *b == 0)
+        .filter(|p| !p.is_empty())
+        .map(|p| String::from_utf8_lossy(p).into_owned())
+        .collect())
+}
+
+/// Move the checked-out branch of `worktree` back to `commit`, keeping any local change (and
+/// refusing where one would be lost).
+pub fn reset_keep(worktree: &Path, commit: Oid) -> Result<(), GitError> {
+    let sha = commit.to_string();
+    // why: --keep, never --hard: it refuses instead of discarding a change the checks made.
+    git(worktree).run(["reset", "--quiet", "--keep", sha.as_str()])?;
+    Ok(())
+}
+
+/// `git merge --ff-only <commit>` in the main checkout: never a merge commit.
+pub fn merge_ff_only(worktree: &Path, commit: Oid) -> Result<(), GitError> {
+    let sha = commit.to_string();
+    git(worktree).run(["merge", "--ff-only", "--quiet", sha.as_str()])?;
+    Ok(())
+}
+
+/// A push the remote (or a lease) turned down. Other failures (no remote, a hook, the network)
+/// are `GitError`s.
+#[derive(Debug, Clone)]
+pub struct Rejected {
+    /// git's porcelain summary, e.g. `[rejected] (stale info)`.
+    pub summary: String,
+}
+
+impl Rejected {
+    /// The remote ref is not where we expected (a lease) or not an ancestor of what we push.
+    pub fn moved(&self) -> bool {
+        [
+            "stale info",
+            "fetch first",
+            "non-fast-forward",
+            "remote ref updated since checkout",
+        ]
+        .iter()
+        .any(|reason| self.summary.contains(reason))
+    }
+}
+
+/// What the remote should hold before a forced update of a lane branch.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Lease {
+    /// The branch must not exist on the remote yet.
+    Absent,
+    At(Oid),
+}
+
+/// Push `commit` to `refs/heads/<branch>` on `remote`, forced only if the remote still holds
+/// what `lease` says.
+pub fn push_with_lease(
+    dir: &Path,
+    remote: &str,
+    branch: &str,
+    commit: Oid,
+    lease: Lease,
+) -> Result<Result<(), Rejected>, GitError> {
+    let dst = format!("refs/heads/{branch}");
+    let expect = match lease {
+        Lease::Absent => String::new(),
+        Lease::At(oid) => oid.to_string(),
+    };
+    // why: an explicit expected value; a bare lease trusts the remote-tracking ref, which our own
+    // fetch has just renewed, and would overwrite someone else's push. An empty value means
+    // "must not exist yet".
+    let lease_arg = format!("--force-with-lease={dst}:{expect}");
+    let refspec = format!("{commit}:{dst}");
+    push(
+        dir,
+        [
+            "push",
+            "--porcelain",
+            lease_arg.as_str(),
+            // why: git ignores it beside an explicit value, but a user's push.useForceIfIncludes
+            // or a future git that honours it can only make the push stricter.
+            "--force-if-includes",
+            remote,
+            refspec.as_str(),
+        ],
+        &dst,
+    )
+}
+
+/// Push `commit` to `refs/heads/<base>` on `remote` as a plain update: the remote accepts only a
+/// fast-forward. Never forced.
+pub fn push_fast_forward(
+    dir: &Path,
+    remote: &str,
+    base: &str,
+    commit: Oid,
+) -> Result<Result<(), Rejected>, GitError> {
+    let dst = format!("refs/heads/{base}");
+    let refspec = format!("{commit}:{dst}");
+    push(dir, ["push", "--porcelain", remote, refspec.as_str()], &dst)
+}
+
+fn push<I, S>(dir: &Path, args: I, dst: &str) -> Result<Result<(), Rejected>, GitError>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    let args: Vec<OsString> = args
+        .into_iter()
+        .map(|a| a.as_ref().to_os_string())
+        .collect();
+    let out = git(dir).network().output(&args)?;
+    if let Some(summary) = rejection(&out.stdout_str(), dst) {
+        return Ok(Err(Rejected { summary }));
+    }
+    if out.code != 0 {
+        return Err(GitError {
+            args,
+            dir: dir.to_path_buf(),
+            code: Some(out.code),
+            stderr: out.stderr,
+            timed_out: false,
+        });
+    }
+    Ok(Ok(()))
+}
+
+/// The summary of a `!` (rejected) line for `dst` in `git push --porcelain` output:
+/// `!\t<src>:<dst>\t<summary>`.
+fn rejection(porcelain: &str, dst: &str) -> Option<String> {
+    porcelain.lines().find_map(|line| {
+        let mut fields = line.split('\t');
+        let flag = fields.next()?;
+        let refs = fields.next()?;
+        let summary = fields.next()?;
+        (flag == "!" && refs.ends_with(&format!(":{dst}"))).then(|| summary.to_string())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_rejections_from_porcelain() {
+        let out = "To /tmp/o.git\n!\tabc:refs/heads/master\t[rejected] (fetch first)\nDone\n";
+        let r = rejection(out, "refs/heads/master").unwrap();
+        assert_eq!(r, "[rejected] (fetch first)");
+        assert!(Rejected { summary: r }.moved());
+        assert!(rejection(out, "refs/heads/agent/x").is_none());
+        let hook = "!\tabc:refs/heads/master\t[remote rejected] (pre-receive hook declined)\n";
+        let r = rejection(hook, "refs/heads/master").unwrap();
+        assert!(!Rejected { summary: r }.moved());
+    }
+}

@@ -1,0 +1,490 @@
+//! `wt merge`: fast-forward only, never forced, nothing half-done, exactly once after a crash.
+
+use crate::common::{write_file, Env, DEFAULT_CONFIG};
+use crate::support::*;
+use std::fs;
+use std::path::Path;
+use std::process::Child;
+
+fn lane_ref() -> String {
+    format!("refs/heads/{BRANCH}")
+}
+
+/// No merge commit anywhere on base, local or remote.
+#[track_caller]
+fn no_merge_commits(env: &Env) {
+    assert_eq!(env.git(&["rev-list", "--merges", "master"]), "");
+    assert_eq!(
+        env.git_at(&env.origin, &["rev-list", "--merges", "master"]),
+        ""
+    );
+}
+
+/// How many commits on remote master have this subject.
+fn on_base(env: &Env, subject: &str) -> usize {
+    env.git_at(&env.origin, &["log", "--format=%s", "master"])
+        .lines()
+        .filter(|l| *l == subject)
+        .count()
+}
+
+#[test]
+fn merges_fast_forward_only_and_records_a_handoff() {
+    let env = world(&config_with_checks("['true']"));
+    let base_before = remote_rev(&env, "refs/heads/master");
+    lane_commit(&env, "cmd/a.go", "package a\n", "lane work");
+    let tip = env.rev(BRANCH);
+    let r = env.wt(&["merge", LANE]);
+    r.ok()
+        .stderr_has("no claimed task: merged all the same")
+        .stdout_has("lane work")
+        .stdout_has("cmd/a.go")
+        .stdout_has(&format!("master is now {tip}"));
+    assert_eq!(remote_rev(&env, "refs/heads/master"), tip);
+    assert_eq!(remote_rev(&env, &lane_ref()), tip);
+    assert_eq!(env.rev("master"), tip, "local base fast-forwarded");
+    assert_eq!(env.rev("origin/master"), tip);
+    assert!(is_ancestor(&env, &env.main, &base_before, &tip));
+    no_merge_commits(&env);
+    // why: base is never checked out in a lane worktree.
+    let lane_log = env.git_at(&lane(&env), &["reflog", "--format=%gs", "HEAD"]);
+    assert!(!lane_log.contains("to master"), "{lane_log}");
+    assert_eq!(
+        env.git_at(&lane(&env), &["symbolic-ref", "HEAD"]),
+        lane_ref()
+    );
+    let handoffs = wt_files(&env, "handoffs");
+    assert_eq!(handoffs.len(), 1, "{handoffs:?}");
+    let name = handoffs[0]
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    assert!(
+        name.starts_with("A-backend-") && name.ends_with(".md"),
+        "{name}"
+    );
+    let text = fs::read_to_string(&handoffs[0]).unwrap();
+    assert!(
+        text.contains(&format!("- `{}` lane work", &tip[..7])),
+        "{text}"
+    );
+    assert!(text.contains("- A `cmd/a.go`"), "{text}");
+    assert!(text.contains("- `true` -> exit 0"), "{text}");
+    assert!(wt_files(&env, "journal").is_empty(), "journal removed");
+}
+
+#[test]
+fn a_moved_base_is_rebased_onto_and_its_commit_kept() {
+    let env = world(DEFAULT_CONFIG);
+    lane_commit(&env, "cmd/a.go", "a\n", "lane work");
+    let moved = move_base(&env, "other", "other.txt", "x\n", "someone else's merge");
+    env.wt(&["merge", LANE]).ok();
+    let new_base = remote_rev(&env, "refs/heads/master");
+    assert_eq!(new_base, env.rev(BRANCH));
+    assert!(
+        is_ancestor(&env, &env.main, &moved, &new_base),
+        "other commit kept"
+    );
+    assert_eq!(on_base(&env, "lane work"), 1);
+    assert_eq!(env.rev("master"), new_base);
+    no_merge_commits(&env);
+}
+
+#[test]
+fn base_moving_during_the_merge_is_retried_and_never_forced() {
+    let env = world(DEFAULT_CONFIG);
+    lane_commit(&env, "cmd/a.go", "a\n", "lane work");
+    let other = env.second_clone("other");
+    let racer = env.commit_file(&other, "race.txt", "r\n", "racing merge");
+    // why: the lane push runs just before the base push; moving base there makes the base push
+    // lose the race exactly once.
+    hook(
+        &env,
+        "pre-push",
+        &format!(
+            r#"read local_ref local_sha remote_ref remote_sha
+if [ "$remote_ref" = "refs/heads/{BRANCH}" ] && [ ! -e "$T/moved" ]; then
+  touch "$T/moved"
+  unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE
+  git -C "$T/other" push -q origin HEAD:master
+fi
+exit 0"#
+        ),
+    );
+    let t = env.base_dir();
+    let t = t.to_str().unwrap();
+    env.wt_with(&env.main, &["merge", LANE], &[("T", t)])
+        .ok()
+        .stderr_has("moved while merging; rebasing again (attempt 2 of 4)");
+    let new_base = remote_rev(&env, "refs/heads/master");
+    assert!(
+        is_ancestor(&env, &env.main, &racer, &new_base),
+        "never forced"
+    );
+    assert_eq!(new_base, env.rev(BRANCH));
+    assert_eq!(env.rev("master"), new_base);
+    assert_eq!(on_base(&env, "lane work"), 1);
+    no_merge_commits(&env);
+}
+
+#[test]
+fn giving_up_after_the_retries_leaves_local_base_behind_not_diverged() {
+    let env = world(DEFAULT_CONFIG);
+    lane_commit(&env, "cmd/a.go", "a\n", "lane work");
+    let other = env.second_clone("other");
+    env.commit_file(&other, "race.txt", "r\n", "racing merge");
+    hook(
+        &env,
+        "pre-push",
+        r#"read local_ref local_sha remote_ref remote_sha
+case "$remote_ref" in refs/heads/agent/*)
+  unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE
+  git -C "$T/other" push -q origin HEAD:master ;;
+esac
+exit 0"#,
+    );
+    let local_base = env.rev("master");
+    let t = env.base_dir();
+    env.wt_with(
+        &env.main,
+        &["merge", "--retries", "0", LANE],
+        &[("T", t.to_str().unwrap())],
+    )
+    .code(3)
+    .stderr_has("kept moving: gave up after 1 attempt(s)");
+    assert_eq!(env.rev("master"), local_base, "local base untouched");
+    assert!(is_ancestor(&env, &env.main, "master", "origin/master"));
+    assert_eq!(on_base(&env, "lane work"), 0);
+    assert!(wt_files(&env, "journal").is_empty());
+}
+
+#[test]
+fn a_failing_check_changes_nothing() {
+    let env = world(&config_with_checks("['true', 'exit 7']"));
+    let head = lane_commit(&env, "cmd/a.go", "a\n", "lane work");
+    let before = (all_refs(&env), env.status_of(&lane(&env)));
+    env.wt(&["merge", LANE])
+        .code(1)
+        .stderr_has("1 of 2 check(s) failed in A-backend")
+        .stderr_has("`exit 7`: exit 7");
+    assert_eq!((all_refs(&env), env.status_of(&lane(&env))), before);
+    assert_eq!(rev_at(&env, &lane(&env), "HEAD"), head);
+    assert!(wt_files(&env, "journal").is_empty());
+}
+
+#[test]
+fn a_failing_check_after_a_rebase_puts_the_lane_back() {
+    let env = world(&config_with_checks("['exit 1']"));
+    let head = lane_commit(&env, "cmd/a.go", "a\n", "lane work");
+    move_base(&env, "other", "other.txt", "x\n", "base moved");
+    let remote = env.remote_refs();
+    let master = env.rev("master");
+    env.wt(&["merge", LANE])
+        .code(1)
+        .stderr_has("was put back at");
+    assert_eq!(rev_at(&env, &lane(&env), "HEAD"), head);
+    assert_eq!(env.remote_refs(), remote);
+    assert_eq!(env.rev("master"), master);
+    assert_eq!(env.status_of(&lane(&env)), "");
+}
+
+#[test]
+fn a_dead_remote_exits_3_with_the_lane_intact() {
+    let env = world(DEFAULT_CONFIG);
+    let head = lane_commit(&env, "cmd/a.go", "a\n", "lane work");
+    env.git(&["remote", "set-url", "origin", "/nonexistent/origin.git"]);
+    let before = (env.refs(), env.status_of(&lane(&env)));
+    env.wt(&["merge", LANE])
+        .code(3)
+        .stderr_has("cannot fetch origin");
+    assert_eq!((env.refs(), env.status_of(&lane(&env))), before);
+    assert_eq!(rev_at(&env, &lane(&env), "HEAD"), head);
+}
+
+#[test]
+fn the_main_checkout_must_be_clean_and_on_base() {
+    let env = world(DEFAULT_CONFIG);
+    lane_commit(&env, "cmd/a.go", "a\n", "lane work");
+    let before = all_refs(&env);
+    env.write("scratch.txt", "mine\n");
+    env.wt(&["merge", LANE])
+        .code(1)
+        .stderr_has("is not clean")
+        .stderr_has("scratch.txt");
+    assert_eq!(all_refs(&env), before);
+    fs::remove_file(env.main.join("scratch.txt")).unwrap();
+    env.git(&["switch", "-q", "-c", "elsewhere"]);
+    let before = all_refs(&env);
+    env.wt(&["merge", LANE])
+        .code(1)
+        .stderr_has("is on elsewhere, not on master");
+    assert_eq!(all_refs(&env), before);
+}
+
+#[test]
+fn unpushed_commits_on_local_base_are_refused() {
+    let env = world(DEFAULT_CONFIG);
+    lane_commit(&env, "cmd/a.go", "a\n", "lane work");
+    env.commit_file(&env.main, "local.txt", "l\n", "local only");
+    let remote = env.remote_refs();
+    env.wt(&["merge", LANE])
+        .code(1)
+        .stderr_has("master has 1 commit(s) that origin/master does not have")
+        .stderr_has("local only");
+    assert_eq!(env.remote_refs(), remote);
+}
+
+#[test]
+fn a_dirty_lane_or_a_lane_without_work_is_refused() {
+    let env = world(DEFAULT_CONFIG);
+    env.wt(&["merge", LANE])
+        .code(1)
+        .stderr_has("A-backend has nothing to merge");
+    lane_commit(&env, "cmd/a.go", "a\n", "lane work");
+    write_file(&lane(&env).join("cmd/a.go"), "uncommitted\n");
+    let before = all_refs(&env);
+    env.wt(&["merge", LANE])
+        .code(1)
+        .stderr_has("preflight of A-backend failed");
+    assert_eq!(all_refs(&env), before);
+}
+
+#[test]
+fn a_conflict_exits_4_and_restores_the_lane() {
+    let env = world(DEFAULT_CONFIG);
+    let head = lane_commit(&env, "README.md", "lane\n", "lane edits readme");
+    move_base(&env, "other", "README.md", "base\n", "base edits readme");
+    let remote = env.remote_refs();
+    env.wt(&["merge", LANE])
+        .code(4)
+        .stderr_has("conflict: README.md");
+    assert_eq!(rev_at(&env, &lane(&env), "HEAD"), head);
+    assert_eq!(env.status_of(&lane(&env)), "");
+    assert_eq!(env.remote_refs(), remote);
+}
+
+#[test]
+fn dry_run_prints_the_plan_and_changes_nothing() {
+    let env = world(&config_with_checks("['true']"));
+    lane_commit(&env, "cmd/a.go", "a\n", "lane work");
+    move_base(&env, "other", "other.txt", "x\n", "base moved");
+    let snapshot = |env: &Env| {
+        (
+            all_refs(env),
+            env.status_of(&lane(env)),
+            env.status_of(&env.main),
+            wt_tree(&env.main.join(".git/wt")),
+        )
+    };
+    let before = snapshot(&env);
+    env.wt(&["merge", "--dry-run", LANE])
+        .ok()
+        .stdout_has("1. take the repository lock")
+        .stdout_has("origin/master moved since the last fetch")
+        .stdout_has("5. `true` (role)")
+        .stdout_has(
+            "6. push agent/A-backend to origin with --force-with-lease=refs/heads/agent/A-backend:",
+        )
+        .stdout_has("7. no claimed task")
+        .stderr_has("the merge would go ahead; nothing was changed");
+    assert_eq!(snapshot(&env), before);
+    let json = env.wt(&["--json", "merge", "--dry-run", LANE]);
+    json.ok();
+    assert_eq!(json.json()["would_merge"], true);
+    env.write("scratch.txt", "x\n");
+    env.wt(&["merge", "--dry-run", LANE])
+        .code(1)
+        .stderr_has("is not clean");
+}
+
+/// Every file under `dir` with its content: "no file changed" for wt's own directory.
+fn wt_tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut out = Vec::new();
+    let Ok(entries) = fs::read_dir(dir) else {
+        return out;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            out.extend(wt_tree(&p));
+        } else {
+            out.push((p.display().to_string(), fs::read(&p).unwrap_or_default()));
+        }
+    }
+    out.sort();
+    out
+}
+
+#[test]
+fn without_a_remote_the_merge_fast_forwards_the_local_base() {
+    let env = Env::new();
+    env.git(&["remote", "remove", "origin"]);
+    env.wt(&["setup"]).ok();
+    lane_commit(&env, "cmd/a.go", "a\n", "lane work");
+    let moved = env.commit_file(&env.main, "base.txt", "b\n", "local base moved");
+    env.wt(&["merge", LANE]).ok();
+    let tip = env.rev(BRANCH);
+    assert_eq!(env.rev("master"), tip);
+    assert!(is_ancestor(&env, &env.main, &moved, &tip));
+    assert_eq!(env.git(&["rev-list", "--merges", "master"]), "");
+    assert!(env.main.join("cmd/a.go").exists(), "main checkout updated");
+}
+
+/// A check that pauses (until `$T/release` exists) the first time it runs.
+fn slow_check_config() -> String {
+    let checks = format!(
+        r#"['''[ -e "$T/release" ] || {{ {}; }}''']"#,
+        pause_point("check", "$$")
+    );
+    config_with_checks(&checks)
+}
+
+/// Spawn `wt merge LANE` with `T` pointing at the test's base dir.
+fn spawn_merge(env: &Env) -> Child {
+    let mut cmd = env.wt_command(&env.main, &["merge", LANE]);
+    cmd.env("T", env.base_dir())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    cmd.spawn().unwrap()
+}
+
+fn kill_wt(child: &mut Child) {
+    child.kill().unwrap();
+    child.wait().unwrap();
+}
+
+fn release(env: &Env) {
+    fs::write(env.base_dir().join("release"), "").unwrap();
+}
+
+fn lands_exactly_once(env: &Env) {
+    let tip = env.rev(BRANCH);
+    assert_eq!(remote_rev(env, "refs/heads/master"), tip);
+    assert_eq!(env.rev("master"), tip);
+    assert_eq!(on_base(env, "lane work"), 1);
+    no_merge_commits(env);
+    assert_eq!(wt_files(env, "handoffs").len(), 1);
+    assert!(wt_files(env, "journal").is_empty());
+}
+
+#[test]
+fn killed_during_a_slow_check_the_rerun_lands_once() {
+    let env = world(&slow_check_config());
+    lane_commit(&env, "cmd/a.go", "a\n", "lane work");
+    let remote = env.remote_refs();
+    let mut wt = spawn_merge(&env);
+    wait_for(&env.base_dir().join("check.started"));
+    kill_wt(&mut wt);
+    kill_group(&env.base_dir().join("check.pid"));
+    assert_eq!(
+        env.remote_refs(),
+        remote,
+        "nothing pushed before the checks passed"
+    );
+    release(&env);
+    env.wt_with(
+        &env.main,
+        &["merge", LANE],
+        &[("T", env.base_dir().to_str().unwrap())],
+    )
+    .ok();
+    lands_exactly_once(&env);
+}
+
+#[test]
+fn killed_between_the_lane_push_and_the_base_push_the_rerun_lands_once() {
+    let env = world(DEFAULT_CONFIG);
+    lane_commit(&env, "cmd/a.go", "a\n", "lane work");
+    let tip = env.rev(BRANCH);
+    hook(
+        &env,
+        "pre-push",
+        &format!(
+            r#"read local_ref local_sha remote_ref remote_sha
+if [ "$remote_ref" = "refs/heads/master" ] && [ ! -e "$T/release" ]; then {}; fi
+exit 0"#,
+            pause_point("push", "$PPID")
+        ),
+    );
+    let mut wt = spawn_merge(&env);
+    wait_for(&env.base_dir().join("push.started"));
+    kill_wt(&mut wt);
+    kill_group(&env.base_dir().join("push.pid"));
+    assert_eq!(
+        remote_rev(&env, &lane_ref()),
+        tip,
+        "the lane push went through"
+    );
+    assert_ne!(
+        remote_rev(&env, "refs/heads/master"),
+        tip,
+        "the base push did not"
+    );
+    assert_eq!(
+        wt_files(&env, "journal").len(),
+        1,
+        "the journal is left behind"
+    );
+    release(&env);
+    env.wt_with(
+        &env.main,
+        &["merge", LANE],
+        &[("T", env.base_dir().to_str().unwrap())],
+    )
+    .ok()
+    .stderr_has("never reached origin/master; starting over");
+    lands_exactly_once(&env);
+}
+
+#[test]
+fn killed_after_the_base_push_the_rerun_only_finishes_the_bookkeeping() {
+    let env = world(DEFAULT_CONFIG);
+    lane_commit(&env, "cmd/a.go", "a\n", "lane work");
+    let tip = env.rev(BRANCH);
+    // why: post-merge runs inside the main checkout's fast-forward, after the base push.
+    hook(
+        &env,
+        "post-merge",
+        &format!(
+            r#"if [ ! -e "$T/release" ]; then {}; fi"#,
+            pause_point("ff", "$PPID")
+        ),
+    );
+    let mut wt = spawn_merge(&env);
+    wait_for(&env.base_dir().join("ff.started"));
+    kill_wt(&mut wt);
+    kill_group(&env.base_dir().join("ff.pid"));
+    assert_eq!(
+        remote_rev(&env, "refs/heads/master"),
+        tip,
+        "landed on the remote"
+    );
+    assert!(wt_files(&env, "handoffs").is_empty());
+    release(&env);
+    let remote = env.remote_refs();
+    env.wt_with(
+        &env.main,
+        &["merge", LANE],
+        &[("T", env.base_dir().to_str().unwrap())],
+    )
+    .ok()
+    .stderr_has("finishing the interrupted merge of A-backend");
+    assert_eq!(env.remote_refs(), remote, "nothing pushed again");
+    lands_exactly_once(&env);
+}
+
+#[test]
+fn a_second_mutating_wt_waits_then_exits_5_while_status_works() {
+    let env = world(&slow_check_config());
+    lane_commit(&env, "cmd/a.go", "a\n", "lane work");
+    let mut wt = spawn_merge(&env);
+    wait_for(&env.base_dir().join("check.started"));
+    env.wt(&["--wait", "1", "sync", "B-ui-1"])
+        .code(5)
+        .stderr_has("merge A-backend");
+    env.wt(&["status"]).ok();
+    release(&env);
+    assert!(wt.wait().unwrap().success());
+    assert_eq!(remote_rev(&env, "refs/heads/master"), env.rev(BRANCH));
+}

@@ -1,0 +1,125 @@
+//! Helpers shared by the sync, check, merge and handoff tests: configs with checks, lane commits,
+//! moving base from "another machine", and waiting on marker files written by checks and hooks.
+
+#![allow(dead_code)]
+
+use crate::common::{write_file, Env};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+pub const LANE: &str = "A-backend";
+pub const BRANCH: &str = "agent/A-backend";
+
+/// The default test config with `checks` (a TOML array, e.g. `['true']`) on A-backend.
+pub fn config_with_checks(checks: &str) -> String {
+    format!(
+        r#"[project]
+worktree_root = "../lanes"
+
+[[role]]
+name = "A-backend"
+owns = ["cmd/**", "internal/**"]
+checks = {checks}
+
+[[role]]
+name = "B-ui"
+lanes = 2
+owns = ["web/**"]
+"#
+    )
+}
+
+/// A world with its lanes set up.
+pub fn world(config: &str) -> Env {
+    let env = Env::with_config(config);
+    env.wt(&["setup"]).ok();
+    env
+}
+
+pub fn lane(env: &Env) -> PathBuf {
+    env.lane(LANE)
+}
+
+/// Commit a file in lane A-backend; returns the new lane head.
+pub fn lane_commit(env: &Env, rel: &str, content: &str, msg: &str) -> String {
+    env.commit_file(&lane(env), rel, content, msg)
+}
+
+/// Push a commit to origin's master from another clone (named `name`); returns its sha.
+pub fn move_base(env: &Env, name: &str, rel: &str, content: &str, msg: &str) -> String {
+    let other = env.second_clone(name);
+    let sha = env.commit_file(&other, rel, content, msg);
+    env.git_at(&other, &["push", "-q", "origin", "HEAD:master"]);
+    sha
+}
+
+/// The sha of `refname` on the bare remote; empty when it does not exist.
+pub fn remote_rev(env: &Env, refname: &str) -> String {
+    let r = env.git_run(&env.origin, &["rev-parse", "--verify", "-q", refname]);
+    r.stdout.trim().to_string()
+}
+
+pub fn rev_at(env: &Env, dir: &Path, rev: &str) -> String {
+    env.git_at(dir, &["rev-parse", rev])
+}
+
+pub fn is_ancestor(env: &Env, dir: &Path, a: &str, b: &str) -> bool {
+    env.git_run(dir, &["merge-base", "--is-ancestor", a, b])
+        .code
+        == 0
+}
+
+/// Wait until `path` exists (a check or hook reached its pause point).
+#[track_caller]
+pub fn wait_for(path: &Path) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !path.exists() {
+        assert!(
+            Instant::now() < deadline,
+            "{} never appeared",
+            path.display()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+/// A shell snippet that pauses until `$T/release` exists, after writing the pid of its process
+/// group leader to `$T/<name>.pid` and touching `$T/<name>.started`.
+pub fn pause_point(name: &str, pid: &str) -> String {
+    format!(
+        r#"echo {pid} > "$T/{name}.pid"; touch "$T/{name}.started"; while [ ! -e "$T/release" ]; do sleep 0.05; done"#
+    )
+}
+
+/// Kill a process group with SIGKILL.
+pub fn kill_group(pid_file: &Path) {
+    let pid = std::fs::read_to_string(pid_file).unwrap();
+    let status = std::process::Command::new("kill")
+        .args(["-9", "--", &format!("-{}", pid.trim())])
+        .status()
+        .unwrap();
+    assert!(status.success(), "kill the group of {}", pid.trim());
+}
+
+/// Install an executable hook in the main repository.
+pub fn hook(env: &Env, name: &str, body: &str) {
+    let path = env.main.join(".git/hooks").join(name);
+    write_file(&path, &format!("#!/bin/sh\n{body}\n"));
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).unwrap();
+}
+
+/// Every file under `<main>/.git/wt/<sub>`, for "recorded once" assertions.
+pub fn wt_files(env: &Env, sub: &str) -> Vec<PathBuf> {
+    let dir = env.main.join(".git/wt").join(sub);
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map(|d| d.filter_map(|e| e.ok()).map(|e| e.path()).collect())
+        .unwrap_or_default();
+    files.sort();
+    files
+}
+
+/// `(local refs, remote refs)` for "nothing changed" assertions.
+pub fn all_refs(env: &Env) -> (String, String) {
+    (env.refs(), env.remote_refs())
+}

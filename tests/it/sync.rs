@@ -1,0 +1,245 @@
+//! `wt sync`: rebase onto the remote base, push with a lease, refuse and restore on every failure.
+
+use crate::common::{write_file, Env, DEFAULT_CONFIG};
+use crate::support::*;
+use std::fs;
+
+#[test]
+fn rebases_onto_the_moved_base_and_pushes_the_lane() {
+    let env = world(DEFAULT_CONFIG);
+    lane_commit(&env, "cmd/a.go", "package a\n", "lane work");
+    let moved = move_base(&env, "other", "other.txt", "x\n", "base moved");
+    env.wt(&["sync", LANE])
+        .ok()
+        .stderr_has("A-backend: rebased 1 commit(s) onto origin/master")
+        .stderr_has("pushed agent/A-backend to origin");
+    let local = env.rev(BRANCH);
+    assert_eq!(remote_rev(&env, &format!("refs/heads/{BRANCH}")), local);
+    assert!(is_ancestor(&env, &env.main, &moved, &local));
+    // why: the lane branch must not start tracking base or anything else.
+    let upstream = env.git_run(&env.main, &["config", "branch.agent/A-backend.merge"]);
+    assert_eq!(upstream.code, 1, "{}", upstream.stdout);
+    assert_eq!(
+        rev_at(&env, &lane(&env), "HEAD"),
+        local,
+        "the worktree is on the rebased branch"
+    );
+    env.wt(&["sync", LANE])
+        .ok()
+        .stderr_has("up to date with origin/master; origin already has it");
+}
+
+#[test]
+fn syncing_every_lane_fetches_once() {
+    let env = world(DEFAULT_CONFIG);
+    lane_commit(&env, "cmd/a.go", "a\n", "lane a");
+    env.commit_file(&env.lane("B-ui-2"), "web/b.js", "b\n", "lane b");
+    move_base(&env, "other", "other.txt", "x\n", "base moved");
+    let trace = env.base_dir().join("trace.txt");
+    let trace_s = trace.to_str().unwrap();
+    env.wt_with(&env.main, &["sync"], &[("GIT_TRACE", trace_s)])
+        .ok();
+    let text = fs::read_to_string(&trace).unwrap();
+    let fetches = text
+        .lines()
+        .filter(|l| l.contains("built-in: git fetch"))
+        .count();
+    assert_eq!(fetches, 1, "{text}");
+    for lane_id in ["A-backend", "B-ui-1", "B-ui-2"] {
+        let branch = format!("agent/{lane_id}");
+        assert_eq!(
+            remote_rev(&env, &format!("refs/heads/{branch}")),
+            env.rev(&branch),
+            "{lane_id} pushed"
+        );
+    }
+}
+
+/// A lane whose rebase conflicts: README.md changed both on base and on the lane, plus an
+/// untracked file in the lane that must survive.
+fn conflicting_world() -> (Env, String) {
+    let env = world(DEFAULT_CONFIG);
+    let head = lane_commit(&env, "README.md", "lane version\n", "lane edits readme");
+    move_base(
+        &env,
+        "other",
+        "README.md",
+        "base version\n",
+        "base edits readme",
+    );
+    write_file(&lane(&env).join("notes.txt"), "my untracked notes\n");
+    write_file(&lane(&env).join("cmd/new.go"), "untracked too\n");
+    (env, head)
+}
+
+#[test]
+fn a_conflict_restores_the_lane_exactly_and_exits_4() {
+    let (env, head) = conflicting_world();
+    let dir = lane(&env);
+    let status = env.status_of(&dir);
+    let remote = env.remote_refs();
+    let index = env.git_at(&dir, &["ls-files", "-s"]);
+    env.wt(&["sync", LANE])
+        .code(4)
+        .stderr_has("conflict: README.md")
+        .stderr_has("the rebase was aborted and the lane is as it was");
+    assert_eq!(rev_at(&env, &dir, "HEAD"), head);
+    assert_eq!(
+        env.git_at(&dir, &["symbolic-ref", "HEAD"]),
+        format!("refs/heads/{BRANCH}")
+    );
+    assert_eq!(env.status_of(&dir), status);
+    assert_eq!(env.git_at(&dir, &["ls-files", "-s"]), index);
+    assert_eq!(
+        fs::read_to_string(dir.join("README.md")).unwrap(),
+        "lane version\n"
+    );
+    assert_eq!(
+        fs::read_to_string(dir.join("notes.txt")).unwrap(),
+        "my untracked notes\n"
+    );
+    assert_eq!(
+        fs::read_to_string(dir.join("cmd/new.go")).unwrap(),
+        "untracked too\n"
+    );
+    let rebase_dir = env.git_at(&dir, &["rev-parse", "--git-path", "rebase-merge"]);
+    assert!(!dir.join(rebase_dir).exists(), "no rebase left in progress");
+    assert_eq!(env.remote_refs(), remote, "nothing pushed");
+}
+
+#[test]
+fn keep_conflict_leaves_the_rebase_for_the_user() {
+    let (env, _) = conflicting_world();
+    let dir = lane(&env);
+    let remote = env.remote_refs();
+    env.wt(&["sync", "--keep-conflict", LANE])
+        .code(4)
+        .stderr_has("conflict: README.md")
+        .stderr_has("rebase --continue")
+        .stderr_has("rebase --abort");
+    let rebase_dir = env.git_at(&dir, &["rev-parse", "--git-path", "rebase-merge"]);
+    assert!(dir.join(rebase_dir).exists(), "the rebase is in progress");
+    assert_eq!(env.remote_refs(), remote, "nothing pushed");
+    // A second sync refuses the lane while its rebase is in progress.
+    env.wt(&["sync", LANE])
+        .code(1)
+        .stderr_has("a rebase is in progress");
+}
+
+#[test]
+fn a_dirty_lane_is_refused_and_left_alone() {
+    let env = world(DEFAULT_CONFIG);
+    lane_commit(&env, "cmd/a.go", "a\n", "lane work");
+    move_base(&env, "other", "other.txt", "x\n", "base moved");
+    let dir = lane(&env);
+    write_file(&dir.join("cmd/a.go"), "edited, not committed\n");
+    let before = (env.status_of(&dir), env.refs(), env.remote_refs());
+    env.wt(&["sync", LANE])
+        .code(1)
+        .stderr_has("A-backend has uncommitted changes");
+    assert_eq!((env.status_of(&dir), env.refs(), env.remote_refs()), before);
+}
+
+#[test]
+fn a_foreign_push_to_the_lane_branch_is_never_overwritten() {
+    let env = world(DEFAULT_CONFIG);
+    lane_commit(&env, "cmd/a.go", "a\n", "lane work");
+    env.wt(&["sync", LANE]).ok();
+    let other = env.second_clone("other");
+    env.git_at(&other, &["switch", "-q", BRANCH]);
+    let foreign = env.commit_file(&other, "cmd/theirs.go", "t\n", "their foreign work");
+    env.git_at(&other, &["push", "-q", "origin", BRANCH]);
+    let head = lane_commit(&env, "cmd/b.go", "b\n", "more lane work");
+    let short = &foreign[..7];
+    env.wt(&["sync", LANE])
+        .code(3)
+        .stderr_has("someone else pushed")
+        .stderr_has(short)
+        .stderr_has("their foreign work");
+    assert_eq!(remote_rev(&env, &format!("refs/heads/{BRANCH}")), foreign);
+    assert_eq!(
+        rev_at(&env, &lane(&env), "HEAD"),
+        head,
+        "the lane is untouched"
+    );
+    // why: once any fetch has renewed the remote-tracking ref, a lease taken from it would
+    // overwrite the foreign commit; wt must still refuse.
+    env.git(&["fetch", "-q", "origin"]);
+    env.wt(&["sync", LANE]).code(3).stderr_has(short);
+    assert_eq!(remote_rev(&env, &format!("refs/heads/{BRANCH}")), foreign);
+}
+
+#[test]
+fn a_pushed_tip_rebased_away_is_replaced_with_a_lease() {
+    let env = world(DEFAULT_CONFIG);
+    lane_commit(&env, "cmd/a.go", "a\n", "lane work");
+    env.wt(&["sync", LANE]).ok();
+    let old = env.rev(BRANCH);
+    move_base(&env, "other", "other.txt", "x\n", "base moved");
+    env.wt(&["sync", LANE])
+        .ok()
+        .stderr_has("rebased 1 commit(s)");
+    let new = env.rev(BRANCH);
+    assert_ne!(old, new);
+    assert_eq!(remote_rev(&env, &format!("refs/heads/{BRANCH}")), new);
+}
+
+#[test]
+fn sync_of_all_lanes_skips_an_unready_lane_and_syncs_the_rest() {
+    let env = world(DEFAULT_CONFIG);
+    lane_commit(&env, "cmd/a.go", "a\n", "lane work");
+    write_file(&env.lane("B-ui-1").join("README.md"), "dirty\n");
+    env.wt(&["sync"])
+        .code(1)
+        .stderr_has("B-ui-1 has uncommitted changes")
+        .stderr_has("A-backend: up to date with origin/master; pushed");
+    assert_eq!(
+        remote_rev(&env, &format!("refs/heads/{BRANCH}")),
+        env.rev(BRANCH)
+    );
+    assert_eq!(remote_rev(&env, "refs/heads/agent/B-ui-1"), "");
+}
+
+#[test]
+fn a_dead_remote_fails_before_anything_changes() {
+    let env = world(DEFAULT_CONFIG);
+    lane_commit(&env, "cmd/a.go", "a\n", "lane work");
+    env.git(&["remote", "set-url", "origin", "/nonexistent/origin.git"]);
+    let before = (env.refs(), env.status_of(&lane(&env)));
+    env.wt(&["sync", LANE])
+        .code(3)
+        .stderr_has("cannot fetch origin; nothing was changed");
+    assert_eq!((env.refs(), env.status_of(&lane(&env))), before);
+}
+
+#[test]
+fn without_a_remote_lanes_rebase_onto_the_local_base() {
+    let env = Env::new();
+    env.git(&["remote", "remove", "origin"]);
+    env.wt(&["setup"]).ok();
+    lane_commit(&env, "cmd/a.go", "a\n", "lane work");
+    let base = env.commit_file(&env.main, "base.txt", "b\n", "local base moved");
+    env.wt(&["sync", LANE])
+        .ok()
+        .stderr_has("rebased 1 commit(s) onto master")
+        .stderr_has("no remote: nothing to push");
+    assert!(is_ancestor(&env, &env.main, &base, BRANCH));
+}
+
+#[test]
+fn sync_waits_for_the_lock_then_exits_5() {
+    let env = world(DEFAULT_CONFIG);
+    let lock = env.main.join(".git/wt/lock");
+    let file = fs::OpenOptions::new()
+        .read(true)
+        .write(true)
+        .open(&lock)
+        .unwrap();
+    file.lock().unwrap();
+    env.wt(&["--wait", "1", "sync", LANE])
+        .code(5)
+        .stderr_has("another wt holds the repository lock");
+    env.wt(&["status"]).ok();
+    file.unlock().unwrap();
+    env.wt(&["sync", LANE]).ok();
+}
