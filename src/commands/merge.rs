@@ -253,7 +253,7 @@ fn land(
         }
         let landing = prepare(ctx, cfg, info, base, &ready, task, args)?;
         match push(ctx, info, base, &ready, &landing)? {
-            Pushed::Landed => return Ok(landing.journal),
+            Pushed::Landed(j) => return Ok(*j),
             Pushed::BaseMoved => ready.head = landing.tip,
         }
     }
@@ -417,7 +417,8 @@ struct Landing {
 }
 
 enum Pushed {
-    Landed,
+    /// The journal, advanced to `Landed`.
+    Landed(Box<Journal>),
     BaseMoved,
 }
 
@@ -495,12 +496,17 @@ fn advance(info: &RepoInfo, j: &Journal) -> Result<Pushed> {
     let mut j = j.clone();
     j.phase = Phase::Landed;
     journal::write(info, &j)?;
-    Ok(Pushed::Landed)
+    Ok(Pushed::Landed(Box::new(j)))
 }
 
 /// Steps 6 (local fast-forward), 7 and 8, from a journal at `Landed` or later.
-fn finish(ctx: &Context, info: &RepoInfo, base: &BaseRef, lane: &Lane, j: Journal) -> Result<u8> {
-    let mut j = journal::read(info, &lane.id)?.unwrap_or(j);
+fn finish(
+    ctx: &Context,
+    info: &RepoInfo,
+    base: &BaseRef,
+    lane: &Lane,
+    mut j: Journal,
+) -> Result<u8> {
     let tip = oid(&j.tip)?;
     fast_forward_main(ctx, info, base, tip);
     step(ctx, 7, "task and handoff");
@@ -731,7 +737,7 @@ fn plan_merge(
     let repo = info.open()?;
     let onto = ops::resolve(&repo, &base.upstream_ref())
         .ok_or_else(|| Error::git(format!("{} does not exist", base.upstream_name())))?;
-    let lease = plan_fetch(info, &base, lane, onto, plan)?;
+    let lease = plan_fetch(info, &base, &ready, onto, plan)?;
     local_base_behind(&repo, &base, onto)?;
     nothing_to_merge(&repo, &base, lane, ready.head, onto)?;
     plan_rebase(&repo, &base, &ready, onto, plan);
@@ -779,7 +785,7 @@ fn plan_merge(
 fn plan_fetch(
     info: &RepoInfo,
     base: &BaseRef,
-    lane: &Lane,
+    ready: &Ready,
     onto: Oid,
     plan: &mut Plan,
 ) -> Result<Option<Lease>> {
@@ -808,9 +814,7 @@ fn plan_fetch(
         );
     }
     let repo = info.open()?;
-    let entries = lane_state::worktree_list(&repo, &info.main, &info.common_dir);
-    let ready = sync::ready(lane, &entries)?;
-    Ok(Some(sync::lease_for(&repo, remote, &ready)?))
+    Ok(Some(sync::lease_for(&repo, remote, ready)?))
 }
 
 fn plan_rebase(repo: &Repository, base: &BaseRef, ready: &Ready, onto: Oid, plan: &mut Plan) {

@@ -344,12 +344,23 @@ pub fn rebase_onto(ready: &Ready, base: &BaseRef, onto: Oid, keep_conflict: bool
             "move the files named above out of {}, then run the command again",
             path.display()
         ))),
-        Rebase::Conflict { files, stopped_at } if keep_conflict => {
-            Err(conflict_kept(ready, &upstream, &files, stopped_at))
-        }
-        Rebase::Conflict { files, stopped_at } => {
-            restore(ready)?;
-            Err(conflict_restored(ready, &upstream, &files, stopped_at))
+        Rebase::Conflict {
+            files,
+            stopped_at,
+            stderr,
+        } => {
+            let stop = Stop {
+                upstream,
+                files,
+                stopped_at,
+                stderr,
+            };
+            if keep_conflict {
+                Err(conflict_kept(ready, &stop))
+            } else {
+                restore(ready)?;
+                Err(conflict_restored(ready, &stop))
+            }
         }
     }
 }
@@ -388,38 +399,66 @@ fn restore(ready: &Ready) -> Result<()> {
     }
 }
 
-/// `could not apply 1a2b3c4 subject` for the lane commit the rebase stopped at.
-fn stopped_line(ready: &Ready, stopped_at: Option<String>) -> Option<String> {
-    let oid = Oid::from_str(stopped_at?.as_str()).ok()?;
-    let subject = Repository::open(&ready.lane.path)
-        .ok()
-        .and_then(|r| {
-            r.find_commit(oid)
-                .ok()?
-                .summary()
-                .ok()
-                .flatten()
-                .map(str::to_string)
-        })
-        .unwrap_or_default();
-    Some(format!("could not apply {} {subject}", short(oid)))
+/// Where and why a rebase stopped.
+struct Stop {
+    upstream: String,
+    files: Vec<String>,
+    stopped_at: Option<String>,
+    stderr: String,
 }
 
-fn conflict_restored(
-    ready: &Ready,
-    upstream: &str,
-    files: &[String],
-    stopped_at: Option<String>,
-) -> Error {
+impl Stop {
+    fn what(&self) -> String {
+        if self.files.is_empty() {
+            "stopped".to_string()
+        } else {
+            format!("conflicts in {} file(s)", self.files.len())
+        }
+    }
+
+    /// The conflicting files (or git's own words when there are none), then the lane commit
+    /// that did not apply: `could not apply 1a2b3c4 subject`.
+    fn details(&self, ready: &Ready) -> Vec<String> {
+        let mut lines: Vec<String> = if self.files.is_empty() {
+            self.stderr
+                .lines()
+                .filter(|l| !l.trim().is_empty() && !l.starts_with("hint:"))
+                .map(str::to_string)
+                .collect()
+        } else {
+            self.files
+                .iter()
+                .map(|f| format!("conflict: {f}"))
+                .collect()
+        };
+        let stopped = self
+            .stopped_at
+            .as_deref()
+            .and_then(|s| Oid::from_str(s).ok());
+        if let Some(oid) = stopped {
+            let subject = Repository::open(&ready.lane.path)
+                .ok()
+                .and_then(|r| {
+                    let commit = r.find_commit(oid).ok()?;
+                    commit.summary().ok().flatten().map(str::to_string)
+                })
+                .unwrap_or_default();
+            lines.push(format!("could not apply {} {subject}", short(oid)));
+        }
+        lines
+    }
+}
+
+fn conflict_restored(ready: &Ready, stop: &Stop) -> Error {
     let lane = ready.lane;
     let at = sh(&lane.path);
+    let upstream = &stop.upstream;
     Error::conflict(format!(
-        "rebasing {} onto {upstream} conflicts in {} file(s); the rebase was aborted and the lane is as it was",
+        "rebasing {} onto {upstream} {}; the rebase was aborted and the lane is as it was",
         lane.id,
-        files.len()
+        stop.what()
     ))
-    .details(files.iter().map(|f| format!("conflict: {f}")))
-    .details(stopped_line(ready, stopped_at))
+    .details(stop.details(ready))
     .hint(format!(
         "resolve it by hand: `git -C {at} rebase {upstream}`, fix the files, `git add` them, `git rebase --continue`, then `wt sync {}`",
         lane.id
@@ -427,22 +466,17 @@ fn conflict_restored(
     .hint(format!("or let wt leave the conflict for you: `wt sync --keep-conflict {}`", lane.id))
 }
 
-fn conflict_kept(
-    ready: &Ready,
-    upstream: &str,
-    files: &[String],
-    stopped_at: Option<String>,
-) -> Error {
+fn conflict_kept(ready: &Ready, stop: &Stop) -> Error {
     let lane = ready.lane;
     let at = sh(&lane.path);
     Error::conflict(format!(
-        "rebasing {} onto {upstream} conflicts in {} file(s); the rebase is left in progress in {}",
+        "rebasing {} onto {} {}; the rebase is left in progress in {}",
         lane.id,
-        files.len(),
+        stop.upstream,
+        stop.what(),
         lane.path.display()
     ))
-    .details(files.iter().map(|f| format!("conflict: {f}")))
-    .details(stopped_line(ready, stopped_at))
+    .details(stop.details(ready))
     .hint(format!(
         "to continue: fix the files, `git -C {at} add <file>...`, `git -C {at} rebase --continue`, then `wt sync {}` to push",
         lane.id

@@ -23,6 +23,7 @@ pub fn resolve(repo: &Repository, refname: &str) -> Option<Oid> {
 /// `git ls-remote <remote> <refs>...`: where the remote's refs are now, without fetching (no
 /// local ref changes). Refs the remote lacks are absent from the answer.
 pub fn ls_remote(dir: &Path, remote: &str, refs: &[&str]) -> Result<Vec<(String, Oid)>, GitError> {
+    // why: --refs leaves out peeled tag lines (`^{}`), which are not refs.
     let mut args = vec!["ls-remote", "--refs", remote];
     args.extend_from_slice(refs);
     let out = git(dir).network().run(&args)?;
@@ -82,11 +83,13 @@ pub fn only_in(repo: &Repository, from: Oid, not: &[Oid]) -> Vec<(Oid, String)> 
 #[derive(Debug)]
 pub enum Rebase {
     Done,
-    /// Stopped on a conflict; the rebase is in progress.
+    /// Stopped; the rebase is in progress. `files` holds the conflicts (empty when it stopped
+    /// for another reason, which git's `stderr` then tells).
     Conflict {
         files: Vec<String>,
         /// The lane commit that did not apply.
         stopped_at: Option<String>,
+        stderr: String,
     },
     /// Refused before it started (an untracked file in the way, a pre-rebase hook): nothing
     /// changed.
@@ -124,6 +127,7 @@ pub fn rebase(worktree: &Path, admin_dir: &Path, onto: &str) -> Result<Rebase, G
         stopped_at: std::fs::read_to_string(admin_dir.join("rebase-merge").join("stopped-sha"))
             .ok()
             .map(|s| s.trim().to_string()),
+        stderr: out.stderr,
     })
 }
 
@@ -135,6 +139,7 @@ pub fn rebase_abort(worktree: &Path) -> Result<(), GitError> {
 
 /// Paths with unresolved conflicts.
 pub fn unmerged_paths(worktree: &Path) -> Result<Vec<String>, GitError> {
+    // why: -z keeps paths with newlines or odd bytes whole.
     let out = git(worktree).run(["diff", "--name-only", "--diff-filter=U", "-z"])?;
     Ok(out
         .stdout
@@ -247,6 +252,7 @@ where
         .into_iter()
         .map(|a| a.as_ref().to_os_string())
         .collect();
+    // why: callers pass --porcelain: one stable line per ref tells a rejection from a failure.
     let out = git(dir).network().output(&args)?;
     if let Some(summary) = rejection(&out.stdout_str(), dst) {
         return Ok(Err(Rejected { summary }));

@@ -320,7 +320,7 @@ fn wt_tree(dir: &Path) -> Vec<(String, Vec<u8>)> {
 fn without_a_remote_the_merge_fast_forwards_the_local_base() {
     let env = Env::new();
     env.git(&["remote", "remove", "origin"]);
-    env.wt(&["setup"]).ok();
+    setup_lanes(&env);
     lane_commit(&env, "cmd/a.go", "a\n", "lane work");
     let moved = env.commit_file(&env.main, "base.txt", "b\n", "local base moved");
     env.wt(&["merge", LANE]).ok();

@@ -32,8 +32,18 @@ owns = ["web/**"]
 /// A world with its lanes set up.
 pub fn world(config: &str) -> Env {
     let env = Env::with_config(config);
-    env.wt(&["setup"]).ok();
+    setup_lanes(&env);
     env
+}
+
+/// `wt setup`, one lane at a time.
+// why: a parallel `wt setup` of several lanes runs concurrent `git worktree add`s, and git 2.47
+// sometimes fails one of them reading another's half-made admin dir ("failed to read
+// .git/worktrees/<id>/commondir"); that is setup's to fix, not something these tests are about.
+pub fn setup_lanes(env: &Env) {
+    for lane in ["A-backend", "B-ui-1", "B-ui-2"] {
+        env.wt(&["setup", lane]).ok();
+    }
 }
 
 pub fn lane(env: &Env) -> PathBuf {

@@ -216,7 +216,7 @@ fn a_dead_remote_fails_before_anything_changes() {
 fn without_a_remote_lanes_rebase_onto_the_local_base() {
     let env = Env::new();
     env.git(&["remote", "remove", "origin"]);
-    env.wt(&["setup"]).ok();
+    setup_lanes(&env);
     lane_commit(&env, "cmd/a.go", "a\n", "lane work");
     let base = env.commit_file(&env.main, "base.txt", "b\n", "local base moved");
     env.wt(&["sync", LANE])
@@ -242,4 +242,30 @@ fn sync_waits_for_the_lock_then_exits_5() {
     env.wt(&["status"]).ok();
     file.unlock().unwrap();
     env.wt(&["sync", LANE]).ok();
+}
+
+#[test]
+fn an_untracked_file_in_the_way_is_reported_and_nothing_changes() {
+    let env = world(DEFAULT_CONFIG);
+    let head = lane_commit(&env, "cmd/a.go", "a\n", "lane work");
+    move_base(
+        &env,
+        "other",
+        "other.txt",
+        "from base\n",
+        "base adds other.txt",
+    );
+    let dir = lane(&env);
+    write_file(&dir.join("other.txt"), "mine, untracked\n");
+    let status = env.status_of(&dir);
+    env.wt(&["sync", LANE])
+        .code(1)
+        .stderr_has("git would not start rebasing A-backend")
+        .stderr_has("other.txt");
+    assert_eq!(env.status_of(&dir), status);
+    assert_eq!(rev_at(&env, &dir, "HEAD"), head);
+    assert_eq!(
+        fs::read_to_string(dir.join("other.txt")).unwrap(),
+        "mine, untracked\n"
+    );
 }
