@@ -90,6 +90,7 @@ pub fn run(ctx: &Context, args: MergeArgs) -> Result<u8> {
     }
     let task = queue::claimed_task(ctx, lane)?;
     step(ctx, 1, &format!("preflight {}", lane.id));
+    dependencies_done(task.as_ref())?;
     let ready = preflight_lane(ctx, cfg, info, lane, &base)?;
     step(ctx, 2, "main checkout");
     main_checkout_ready(info, &base)?;
@@ -161,6 +162,19 @@ fn preflight_lane<'a>(
     let repo = info.open()?;
     let entries = lane_state::worktree_list(&repo, &info.main, &info.common_dir);
     sync::ready(lane, &entries)
+}
+
+/// A task merges after the tasks it depends on (the playbook's dependency order).
+fn dependencies_done(task: Option<&ClaimedTask>) -> Result<()> {
+    match task {
+        Some(t) if !t.depends_on_satisfied => Err(Error::refused(format!(
+            "task {} depends on tasks that are not done ({}); nothing was changed",
+            t.id,
+            t.depends_on.join(", ")
+        ))
+        .hint("merge those first; `wt queue show` lists their status")),
+        _ => Ok(()),
+    }
 }
 
 /// Step 2: base is checked out in the main checkout, with no change and no operation there.
@@ -742,6 +756,7 @@ fn plan_merge(
     nothing_to_merge(&repo, &base, lane, ready.head, onto)?;
     plan_rebase(&repo, &base, &ready, onto, plan);
     let task = queue::claimed_task(ctx, lane)?;
+    dependencies_done(task.as_ref())?;
     let risks = policies(cfg, lane, &repo, ready.head, onto, args)?;
     plan.add(4, "policies: no violation");
     for r in risks {

@@ -515,18 +515,23 @@ pub fn push_lane(
 /// commits are there; the lane itself keeps its (rebased) commits.
 fn lease_rejected(info: &RepoInfo, remote: &str, ready: &Ready) -> Error {
     let _ = ops::fetch(&info.main, remote);
-    let repo = info.open();
-    let remote_tip = repo
-        .as_ref()
-        .ok()
-        .and_then(|r| ops::resolve(r, &remote_lane_ref(remote, ready.lane)));
-    match (repo, remote_tip) {
-        (Ok(repo), Some(tip)) => foreign_push(&repo, remote, ready, tip),
-        _ => Error::git(format!(
-            "{remote} rejected the push of {}: its branch moved since the fetch; nothing was pushed",
+    let foreign = info.open().ok().and_then(|repo| {
+        let tip = ops::resolve(&repo, &remote_lane_ref(remote, ready.lane))?;
+        let branch_ref = format!("refs/heads/{}", ready.lane.branch);
+        let theirs = !ops::integrated(&repo, &branch_ref, ready.head, tip);
+        theirs.then(|| foreign_push(&repo, remote, ready, tip))
+    });
+    foreign.unwrap_or_else(|| {
+        // why: without pruning, a remote-tracking ref can outlive a branch deleted on the remote.
+        Error::git(format!(
+            "{remote} rejected the push of {}: the branch there is not where wt expected; nothing was pushed",
             ready.lane.branch
-        )),
-    }
+        ))
+        .hint(format!(
+            "`git fetch --prune {remote}`, then run `wt sync {}` again",
+            ready.lane.id
+        ))
+    })
 }
 
 /// The 7-character form of a commit id, for people.

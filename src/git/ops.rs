@@ -11,7 +11,11 @@ use std::path::Path;
 
 /// `git fetch <remote>`: one call serves every lane (refs are shared).
 pub fn fetch(dir: &Path, remote: &str) -> Result<(), GitError> {
-    git(dir).network().run(["fetch", "--quiet", remote])?;
+    // why: --prune, so a lane branch deleted on the remote does not leave a remote-tracking ref
+    // behind that a lease would then expect.
+    git(dir)
+        .network()
+        .run(["fetch", "--quiet", "--prune", remote])?;
     Ok(())
 }
 

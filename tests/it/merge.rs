@@ -323,8 +323,15 @@ fn without_a_remote_the_merge_fast_forwards_the_local_base() {
     setup_lanes(&env);
     lane_commit(&env, "cmd/a.go", "a\n", "lane work");
     let moved = env.commit_file(&env.main, "base.txt", "b\n", "local base moved");
-    env.wt(&["merge", LANE]).ok();
+    let r = env.wt(&["--json", "merge", LANE]);
+    r.ok();
     let tip = env.rev(BRANCH);
+    let summary = r.json();
+    assert_eq!(summary["base"], "master");
+    assert_eq!(summary["base_before"], moved.as_str());
+    assert_eq!(summary["base_after"], tip.as_str());
+    assert_eq!(summary["commits"][0]["subject"], "lane work");
+    assert_eq!(summary["files"][0]["path"], "cmd/a.go");
     assert_eq!(env.rev("master"), tip);
     assert!(is_ancestor(&env, &env.main, &moved, &tip));
     assert_eq!(env.git(&["rev-list", "--merges", "master"]), "");

@@ -269,3 +269,19 @@ fn an_untracked_file_in_the_way_is_reported_and_nothing_changes() {
         "mine, untracked\n"
     );
 }
+
+#[test]
+fn a_lane_branch_deleted_on_the_remote_is_pushed_again() {
+    let env = world(DEFAULT_CONFIG);
+    lane_commit(&env, "cmd/a.go", "a\n", "lane work");
+    env.wt(&["sync", LANE]).ok();
+    env.git_at(&env.origin, &["branch", "-q", "-D", BRANCH]);
+    lane_commit(&env, "cmd/b.go", "b\n", "more lane work");
+    env.wt(&["sync", LANE])
+        .ok()
+        .stderr_has("pushed agent/A-backend");
+    assert_eq!(
+        remote_rev(&env, &format!("refs/heads/{BRANCH}")),
+        env.rev(BRANCH)
+    );
+}
