@@ -38,13 +38,24 @@ pub fn evaluate(
     allow_test_removal: Option<&str>,
 ) -> Result<Outcome> {
     let merge_base = repo.merge_base(head, base_tip).map_err(|e| {
-        Error::git(format!("{} shares no history with base", lane.branch)).detail(e.message().to_string())
+        Error::git(format!("{} shares no history with base", lane.branch))
+            .detail(e.message().to_string())
     })?;
-    let changes = diff::changed_paths(repo, Some(head), Some(base_tip)).into_iter().map(change).collect();
-    let commits = diff::branch_commits(repo, head, merge_base)
-        .map_err(|e| Error::git(format!("cannot list the commits of {}", lane.branch)).detail(e.message().to_string()))?
+    let changes = diff::changed_paths(repo, Some(head), Some(base_tip))
         .into_iter()
-        .map(|c| Commit { sha: c.sha.to_string(), subject: c.subject, paths: c.paths })
+        .map(change)
+        .collect();
+    let commits = diff::branch_commits(repo, head, merge_base)
+        .map_err(|e| {
+            Error::git(format!("cannot list the commits of {}", lane.branch))
+                .detail(e.message().to_string())
+        })?
+        .into_iter()
+        .map(|c| Commit {
+            sha: c.sha.to_string(),
+            subject: c.subject,
+            paths: c.paths,
+        })
         .collect();
     let branch = Branch {
         role: lane.role.clone(),
@@ -58,7 +69,10 @@ pub fn evaluate(
             .violations
             .into_iter()
             .map(|v| Violation {
-                rule: serde_json::to_value(v.rule).ok().and_then(|r| r.as_str().map(str::to_string)).unwrap_or_default(),
+                rule: serde_json::to_value(v.rule)
+                    .ok()
+                    .and_then(|r| r.as_str().map(str::to_string))
+                    .unwrap_or_default(),
                 message: v.message,
                 fix: v.fix,
                 paths: v.paths,
@@ -87,9 +101,26 @@ pub fn rules(cfg: &Config) -> Rules {
         protected.push(q.path.to_string_lossy().replace('\\', "/"));
     }
     Rules {
-        roles: cfg.roles.iter().map(|r| RoleRule { name: r.name.clone(), owns: r.owns.clone() }).collect(),
-        contracts: ContractRule { paths: cfg.contracts.paths.clone(), owners: cfg.contracts.owners.clone() },
-        gates: cfg.gates.iter().map(|g| GateRule { when: g.when.clone(), run: g.run.clone() }).collect(),
+        roles: cfg
+            .roles
+            .iter()
+            .map(|r| RoleRule {
+                name: r.name.clone(),
+                owns: r.owns.clone(),
+            })
+            .collect(),
+        contracts: ContractRule {
+            paths: cfg.contracts.paths.clone(),
+            owners: cfg.contracts.owners.clone(),
+        },
+        gates: cfg
+            .gates
+            .iter()
+            .map(|g| GateRule {
+                when: g.when.clone(),
+                run: g.run.clone(),
+            })
+            .collect(),
         tests: cfg.policy.tests.clone(),
         protected,
     }

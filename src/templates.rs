@@ -3,14 +3,15 @@
 //! prints any of them. This module only holds text and fills placeholders; it never prints.
 
 /// `(name, text)` of every embedded template, in the order `--print-template` lists them.
-/// A template another part of `wt` owns (handoff.md) is added here when its file exists.
 pub const ALL: &[(&str, &str)] = &[
     ("lanes.toml", LANES_TOML),
+    ("handoff.md", HANDOFF_MD),
     ("Makefile.wt", MAKEFILE_WT),
     ("onboard.sh", ONBOARD_SH),
 ];
 
 pub const LANES_TOML: &str = include_str!("../templates/lanes.toml");
+pub const HANDOFF_MD: &str = include_str!("../templates/handoff.md");
 pub const MAKEFILE_WT: &str = include_str!("../templates/Makefile.wt");
 pub const ONBOARD_SH: &str = include_str!("../templates/onboard.sh");
 
@@ -24,14 +25,28 @@ pub fn names() -> Vec<&'static str> {
     ALL.iter().map(|(n, _)| *n).collect()
 }
 
-/// Replace each `{{key}}` of `template` with its value. Single braces (`{role}`, the naming
-/// templates' own syntax) are left alone. A placeholder without a value is kept as it is, and
-/// the caller's tests make sure none survives.
-pub fn render(template: &str, values: &[(&str, &str)]) -> String {
-    let mut out = template.to_string();
-    for (key, value) in values {
-        out = out.replace(&format!("{{{{{key}}}}}"), value);
+/// Replace each `{{key}}` (spaces inside the braces allowed) with its value, in one pass, so a
+/// value that itself contains `{{...}}` (a commit subject, say) is never expanded again. Single
+/// braces (`{role}`, the naming templates' own syntax) are left alone, and so is a placeholder
+/// without a value; the callers' tests make sure none survives.
+pub fn render<V: AsRef<str>>(template: &str, values: &[(&str, V)]) -> String {
+    let mut out = String::with_capacity(template.len() * 2);
+    let mut rest = template;
+    while let Some(start) = rest.find("{{") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 2..];
+        let Some(end) = after.find("}}") else {
+            out.push_str(&rest[start..]);
+            return out;
+        };
+        let name = after[..end].trim();
+        match values.iter().find(|(k, _)| *k == name) {
+            Some((_, v)) => out.push_str(v.as_ref()),
+            None => out.push_str(&rest[start..start + end + 4]),
+        }
+        rest = &after[end + 2..];
     }
+    out.push_str(rest);
     out
 }
 
@@ -43,6 +58,15 @@ mod tests {
     fn render_fills_double_braces_only() {
         let out = render("a {{x}} b {role} {{x}}", &[("x", "1")]);
         assert_eq!(out, "a 1 b {role} 1");
+    }
+
+    #[test]
+    fn render_keeps_unknown_names_and_never_expands_a_value() {
+        let got = render(
+            "a {{x}} b {{ y }} c {{z}} d {{",
+            &[("x", "{{y}}"), ("y", "2")],
+        );
+        assert_eq!(got, "a {{y}} b 2 c {{z}} d {{");
     }
 
     #[test]

@@ -21,7 +21,7 @@ use serde::Serialize;
 use std::path::PathBuf;
 
 /// The report template, embedded so that the binary needs no files next to it.
-pub const TEMPLATE: &str = include_str!("../../templates/handoff.md");
+pub const TEMPLATE: &str = crate::templates::HANDOFF_MD;
 
 #[derive(Args, Debug)]
 pub struct HandoffArgs {
@@ -234,33 +234,7 @@ pub fn render(h: &Handoff) -> String {
             h.next.clone().unwrap_or_else(|| "none given".into()),
         ),
     ];
-    fill(TEMPLATE, &values)
-}
-
-/// Replace each `{{name}}` with its value; an unknown name is left as it is.
-pub fn fill(template: &str, values: &[(&str, String)]) -> String {
-    let mut out = String::with_capacity(template.len() * 2);
-    let mut rest = template;
-    while let Some(start) = rest.find("{{") {
-        out.push_str(&rest[..start]);
-        let after = &rest[start + 2..];
-        match after.find("}}") {
-            Some(end) => {
-                let name = after[..end].trim();
-                match values.iter().find(|(k, _)| *k == name) {
-                    Some((_, v)) => out.push_str(v),
-                    None => out.push_str(&rest[start..start + 2 + end + 2]),
-                }
-                rest = &after[end + 2..];
-            }
-            None => {
-                out.push_str(&rest[start..]);
-                rest = "";
-            }
-        }
-    }
-    out.push_str(rest);
-    out
+    crate::templates::render(TEMPLATE, &values)
 }
 
 fn list_or_none(items: &[String]) -> String {
@@ -334,15 +308,6 @@ fn checks_section(h: &Handoff) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn fills_known_names_and_keeps_unknown_ones() {
-        let got = fill(
-            "a {{x}} b {{ y }} c {{z}} d {{",
-            &[("x", "1".into()), ("y", "2".into())],
-        );
-        assert_eq!(got, "a 1 b 2 c {{z}} d {{");
-    }
 
     #[test]
     fn the_template_has_no_placeholder_left_over() {

@@ -269,14 +269,26 @@ fn behind_check(lane: &Lane, state: &LaneState, base: &BaseRef, strict: bool) ->
 }
 
 /// Ownership, contract-first and kept-test policies, one check each, plus the queue checks.
-fn policy_checks(ctx: &Context, cfg: &Config, lane: &Lane, repo: &git2::Repository, base_tip: Option<git2::Oid>) -> Result<Vec<Check>> {
-    let head = repo.refname_to_id(&format!("refs/heads/{}", lane.branch)).ok();
+fn policy_checks(
+    ctx: &Context,
+    cfg: &Config,
+    lane: &Lane,
+    repo: &git2::Repository,
+    base_tip: Option<git2::Oid>,
+) -> Result<Vec<Check>> {
+    let head = repo
+        .refname_to_id(&format!("refs/heads/{}", lane.branch))
+        .ok();
     let mut checks = match (head, base_tip) {
         (Some(head), Some(base)) => {
             let outcome = crate::lane_policy::evaluate(cfg, lane, repo, head, base, None)?;
             policy_rule_checks(&outcome)
         }
-        _ => vec![Check::fail("policies", "cannot compare the branch with base", "fetch, or run wt setup")],
+        _ => vec![Check::fail(
+            "policies",
+            "cannot compare the branch with base",
+            "fetch, or run wt setup",
+        )],
     };
     checks.extend(crate::commands::queue::preflight_checks(ctx, lane));
     Ok(checks)
@@ -296,14 +308,25 @@ fn policy_rule_checks(outcome: &crate::lane_policy::Outcome) -> Vec<Check> {
             if rules.is_empty() {
                 return match outcome.gates.len() {
                     0 => Check::ok(name, "no gate triggered"),
-                    n => Check::ok(name, &format!("{n} gate(s) triggered; `wt check` runs them")),
+                    n => Check::ok(
+                        name,
+                        &format!("{n} gate(s) triggered; `wt check` runs them"),
+                    ),
                 };
             }
-            let hits: Vec<_> = outcome.violations.iter().filter(|v| rules.contains(&v.rule.as_str())).collect();
+            let hits: Vec<_> = outcome
+                .violations
+                .iter()
+                .filter(|v| rules.contains(&v.rule.as_str()))
+                .collect();
             match hits.first() {
                 None => Check::ok(name, "no violation"),
                 Some(first) => {
-                    let more = if hits.len() > 1 { format!(" (+{} more)", hits.len() - 1) } else { String::new() };
+                    let more = if hits.len() > 1 {
+                        format!(" (+{} more)", hits.len() - 1)
+                    } else {
+                        String::new()
+                    };
                     Check::fail(name, &format!("{}{more}", first.message), &first.fix)
                 }
             }

@@ -90,5 +90,9 @@ pub fn mark_done(
 /// Preflight's queue checks: the queue is valid, and the lane's claimed task has every dependency
 /// done.
 pub fn preflight_checks(_ctx: &Context, _lane: &crate::config::Lane) -> Vec<crate::ui::Check> {
-    vec![crate::ui::Check::warn("queue", "queue checks not available in this build", "check the queue by hand")]
+    vec![crate::ui::Check::warn(
+        "queue",
+        "queue checks not available in this build",
+        "check the queue by hand",
+    )]
 }

@@ -153,6 +153,7 @@ fn print_template_prints_each_embedded_file() {
     let env = Env::bare();
     for (name, file) in [
         ("lanes.toml", "templates/lanes.toml"),
+        ("handoff.md", "templates/handoff.md"),
         ("Makefile.wt", "templates/Makefile.wt"),
         ("onboard.sh", "templates/onboard.sh"),
     ] {
@@ -165,7 +166,7 @@ fn print_template_prints_each_embedded_file() {
     env.wt(&["init", "--print-template", "nope.txt"])
         .code(2)
         .stderr_has("no template named `nope.txt`")
-        .stderr_has("lanes.toml, Makefile.wt, onboard.sh");
+        .stderr_has("lanes.toml, handoff.md, Makefile.wt, onboard.sh");
 }
 
 #[test]
