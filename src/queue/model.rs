@@ -1,0 +1,472 @@
+//! The queue's data: what a task is, which names are acceptable, and how one field of a task is
+//! read or replaced as a [`FieldValue`] (the common currency of `rules` and `edit`).
+
+use std::collections::HashMap;
+use std::fmt;
+
+use serde::Serialize;
+
+/// The queue file as read: a schema version and the tasks in file order.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Queue {
+    pub version: u32,
+    pub tasks: Vec<Task>,
+}
+
+/// One task. Field order here is the order `--json` prints them in; every field is printed,
+/// absent ones as `null` (lists as `[]`), so scripts never need to test for a missing key.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Task {
+    pub id: String,
+    pub title: String,
+    pub role: String,
+    /// V2 only: the lane of the role that must take this task; `None` means any lane.
+    pub lane: Option<u32>,
+    pub status: Status,
+    pub owner: Option<String>,
+    pub branch: Option<String>,
+    pub depends_on: Vec<String>,
+    pub acceptance_checks: Vec<String>,
+    pub blocked_by: Option<String>,
+    pub claimed_at: Option<String>,
+    pub completed_at: Option<String>,
+    pub merged_commit: Option<String>,
+    pub parent_id: Option<String>,
+    pub slice: Option<String>,
+    pub merge_order: Option<u32>,
+    pub description: Option<String>,
+    pub notes: Option<String>,
+    /// 1-based line of the task's first key, when it came from a file.
+    #[serde(skip)]
+    pub line: Option<u32>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Status {
+    Todo,
+    InProgress,
+    Blocked,
+    Done,
+}
+
+/// The keys a task may have, in the order a new key is expected to appear.
+pub const TASK_FIELDS: &[&str] = &[
+    "id",
+    "title",
+    "role",
+    "lane",
+    "status",
+    "owner",
+    "branch",
+    "depends_on",
+    "acceptance_checks",
+    "blocked_by",
+    "claimed_at",
+    "completed_at",
+    "merged_commit",
+    "parent_id",
+    "slice",
+    "merge_order",
+    "description",
+    "notes",
+];
+
+/// The keys of the file's top-level mapping.
+pub const ROOT_FIELDS: &[&str] = &["version", "tasks"];
+
+/// The only schema version this code reads and writes.
+pub const QUEUE_VERSION: u32 = 1;
+
+/// A new value for one task field, as `rules` plans it and `edit` writes it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FieldValue {
+    Null,
+    Str(String),
+    Int(u32),
+    List(Vec<String>),
+}
+
+impl FieldValue {
+    pub fn str(s: impl Into<String>) -> Self {
+        FieldValue::Str(s.into())
+    }
+}
+
+impl fmt::Display for FieldValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            FieldValue::Null => f.write_str("null"),
+            FieldValue::Str(s) => f.write_str(s),
+            FieldValue::Int(n) => write!(f, "{n}"),
+            FieldValue::List(items) => write!(f, "[{}]", items.join(", ")),
+        }
+    }
+}
+
+impl Status {
+    pub const ALL: [Status; 4] = [
+        Status::Todo,
+        Status::InProgress,
+        Status::Blocked,
+        Status::Done,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Todo => "todo",
+            Status::InProgress => "in_progress",
+            Status::Blocked => "blocked",
+            Status::Done => "done",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Status> {
+        Status::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+}
+
+impl fmt::Display for Status {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl Queue {
+    /// Task ids to positions. Built on demand rather than stored so that a caller mutating
+    /// `tasks` can never leave a stale index behind; building it is linear and cheap.
+    pub fn index(&self) -> HashMap<&str, usize> {
+        let mut map = HashMap::with_capacity(self.tasks.len());
+        for (i, t) in self.tasks.iter().enumerate() {
+            map.entry(t.id.as_str()).or_insert(i);
+        }
+        map
+    }
+
+    pub fn task(&self, id: &str) -> Option<&Task> {
+        self.tasks.iter().find(|t| t.id == id)
+    }
+
+    /// Equality that ignores line numbers, which move when an edit inserts a line.
+    pub fn same_content(&self, other: &Queue) -> bool {
+        self.version == other.version
+            && self.tasks.len() == other.tasks.len()
+            && self
+                .tasks
+                .iter()
+                .zip(&other.tasks)
+                .all(|(a, b)| a.same_content(b))
+    }
+}
+
+impl Task {
+    /// A todo task with only the required fields set; handy for callers and tests.
+    pub fn new(id: &str, title: &str, role: &str) -> Task {
+        Task {
+            id: id.to_string(),
+            title: title.to_string(),
+            role: role.to_string(),
+            lane: None,
+            status: Status::Todo,
+            owner: None,
+            branch: None,
+            depends_on: Vec::new(),
+            acceptance_checks: Vec::new(),
+            blocked_by: None,
+            claimed_at: None,
+            completed_at: None,
+            merged_commit: None,
+            parent_id: None,
+            slice: None,
+            merge_order: None,
+            description: None,
+            notes: None,
+            line: None,
+        }
+    }
+
+    pub fn same_content(&self, other: &Task) -> bool {
+        Task {
+            line: None,
+            ..self.clone()
+        } == Task {
+            line: None,
+            ..other.clone()
+        }
+    }
+
+    /// The current value of a field, or `None` for a name that is not a task field.
+    pub fn field(&self, name: &str) -> Option<FieldValue> {
+        let opt = |v: &Option<String>| v.clone().map_or(FieldValue::Null, FieldValue::Str);
+        let int = |v: Option<u32>| v.map_or(FieldValue::Null, FieldValue::Int);
+        Some(match name {
+            "id" => FieldValue::Str(self.id.clone()),
+            "title" => FieldValue::Str(self.title.clone()),
+            "role" => FieldValue::Str(self.role.clone()),
+            "lane" => int(self.lane),
+            "status" => FieldValue::Str(self.status.as_str().to_string()),
+            "owner" => opt(&self.owner),
+            "branch" => opt(&self.branch),
+            "depends_on" => FieldValue::List(self.depends_on.clone()),
+            "acceptance_checks" => FieldValue::List(self.acceptance_checks.clone()),
+            "blocked_by" => opt(&self.blocked_by),
+            "claimed_at" => opt(&self.claimed_at),
+            "completed_at" => opt(&self.completed_at),
+            "merged_commit" => opt(&self.merged_commit),
+            "parent_id" => opt(&self.parent_id),
+            "slice" => opt(&self.slice),
+            "merge_order" => int(self.merge_order),
+            "description" => opt(&self.description),
+            "notes" => opt(&self.notes),
+            _ => return None,
+        })
+    }
+
+    /// Replaces one field, checking the value's type and, for names, its pattern. Used to
+    /// predict what an edited file must parse back to.
+    pub fn set_field(&mut self, name: &str, value: &FieldValue) -> Result<(), String> {
+        match name {
+            "id" => self.id = required(name, value, Some(NameKind::Id))?,
+            "title" => self.title = required(name, value, None)?,
+            "role" => self.role = required(name, value, Some(NameKind::Role))?,
+            "status" => self.status = status_value(value)?,
+            "lane" => self.lane = int_value(name, value)?,
+            "merge_order" => self.merge_order = int_value(name, value)?,
+            "depends_on" => self.depends_on = list_value(name, value, Some(NameKind::Id))?,
+            "acceptance_checks" => self.acceptance_checks = list_value(name, value, None)?,
+            _ => *self.optional_slot(name)? = optional(name, value, name_kind(name))?,
+        }
+        Ok(())
+    }
+
+    fn optional_slot(&mut self, name: &str) -> Result<&mut Option<String>, String> {
+        Ok(match name {
+            "owner" => &mut self.owner,
+            "branch" => &mut self.branch,
+            "blocked_by" => &mut self.blocked_by,
+            "claimed_at" => &mut self.claimed_at,
+            "completed_at" => &mut self.completed_at,
+            "merged_commit" => &mut self.merged_commit,
+            "parent_id" => &mut self.parent_id,
+            "slice" => &mut self.slice,
+            "description" => &mut self.description,
+            "notes" => &mut self.notes,
+            _ => return Err(format!("`{name}` is not a task field")),
+        })
+    }
+}
+
+/// Which naming rule a string field must satisfy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum NameKind {
+    Id,
+    Role,
+    Branch,
+    Commit,
+}
+
+impl NameKind {
+    pub fn check(self, s: &str) -> bool {
+        match self {
+            NameKind::Id => is_valid_id(s),
+            NameKind::Role => is_valid_role(s),
+            NameKind::Branch => is_valid_branch(s),
+            NameKind::Commit => is_valid_commit(s),
+        }
+    }
+
+    /// The rule in words, for error messages and fixes.
+    pub fn rule(self) -> &'static str {
+        match self {
+            NameKind::Id => "[A-Za-z0-9][A-Za-z0-9._-]{0,63}",
+            NameKind::Role => "[A-Za-z][A-Za-z0-9-]{0,39}",
+            NameKind::Branch => {
+                "a branch name of letters, digits and . _ - / (no `..`, `//` or `.lock`)"
+            }
+            NameKind::Commit => "a hexadecimal commit id of 4 to 64 digits",
+        }
+    }
+}
+
+/// The naming rule of a field that holds a name, if any.
+pub fn name_kind(field: &str) -> Option<NameKind> {
+    match field {
+        "id" | "owner" | "blocked_by" | "parent_id" | "depends_on" => Some(NameKind::Id),
+        "role" => Some(NameKind::Role),
+        "branch" => Some(NameKind::Branch),
+        "merged_commit" => Some(NameKind::Commit),
+        _ => None,
+    }
+}
+
+/// Task ids and owners: `[A-Za-z0-9][A-Za-z0-9._-]{0,63}` (SPEC section 1). These values end
+/// up in commit messages, argv and environment variables, so nothing else is let through.
+pub fn is_valid_id(s: &str) -> bool {
+    let b = s.as_bytes();
+    (1..=64).contains(&b.len())
+        && b[0].is_ascii_alphanumeric()
+        && b.iter()
+            .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-'))
+}
+
+/// Role names: `[A-Za-z][A-Za-z0-9-]{0,39}` (SPEC section 1).
+pub fn is_valid_role(s: &str) -> bool {
+    let b = s.as_bytes();
+    (1..=40).contains(&b.len())
+        && b[0].is_ascii_alphabetic()
+        && b.iter().all(|&c| c.is_ascii_alphanumeric() || c == b'-')
+}
+
+/// A conservative subset of `git check-ref-format --branch`: the queue only ever records
+/// branches that `wt` itself named, so anything exotic is more likely an injection than a lane.
+pub fn is_valid_branch(s: &str) -> bool {
+    let b = s.as_bytes();
+    (1..=200).contains(&b.len())
+        && b[0].is_ascii_alphanumeric()
+        && b.iter()
+            .all(|&c| c.is_ascii_alphanumeric() || matches!(c, b'.' | b'_' | b'-' | b'/'))
+        && !s.contains("..")
+        && !s.contains("//")
+        && !s.contains("/.")
+        && !s.ends_with('/')
+        && !s.ends_with('.')
+        && !s.ends_with(".lock")
+}
+
+/// Commit ids as git prints them (abbreviated or full, SHA-1 or SHA-256).
+pub fn is_valid_commit(s: &str) -> bool {
+    (4..=64).contains(&s.len()) && s.bytes().all(|c| c.is_ascii_hexdigit())
+}
+
+fn check_name(field: &str, s: &str, kind: Option<NameKind>) -> Result<(), String> {
+    match kind {
+        Some(k) if !k.check(s) => Err(format!("`{field}` value {s:?} does not match {}", k.rule())),
+        _ => Ok(()),
+    }
+}
+
+fn required(field: &str, v: &FieldValue, kind: Option<NameKind>) -> Result<String, String> {
+    match v {
+        FieldValue::Str(s) => check_name(field, s, kind).map(|()| s.clone()),
+        _ => Err(format!("`{field}` needs a string, not {v}")),
+    }
+}
+
+fn optional(field: &str, v: &FieldValue, kind: Option<NameKind>) -> Result<Option<String>, String> {
+    match v {
+        FieldValue::Null => Ok(None),
+        _ => required(field, v, kind).map(Some),
+    }
+}
+
+fn int_value(field: &str, v: &FieldValue) -> Result<Option<u32>, String> {
+    match v {
+        FieldValue::Null => Ok(None),
+        FieldValue::Int(n) => Ok(Some(*n)),
+        _ => Err(format!("`{field}` needs a number, not {v}")),
+    }
+}
+
+fn list_value(field: &str, v: &FieldValue, kind: Option<NameKind>) -> Result<Vec<String>, String> {
+    match v {
+        FieldValue::Null => Ok(Vec::new()),
+        FieldValue::List(items) => {
+            items.iter().try_for_each(|s| check_name(field, s, kind))?;
+            Ok(items.clone())
+        }
+        _ => Err(format!("`{field}` needs a list, not {v}")),
+    }
+}
+
+fn status_value(v: &FieldValue) -> Result<Status, String> {
+    match v {
+        FieldValue::Str(s) => Status::parse(s).ok_or_else(|| format!("`{s}` is not a status")),
+        _ => Err(format!(
+            "`status` needs one of todo, in_progress, blocked, done, not {v}"
+        )),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn id_pattern_rejects_shell_and_paths() {
+        for bad in [
+            "$(touch PWNED)",
+            "",
+            "-x",
+            ".x",
+            "a b",
+            "a/b",
+            "a;b",
+            "é",
+            &"a".repeat(65),
+        ] {
+            assert!(!is_valid_id(bad), "{bad:?} accepted");
+        }
+        for good in ["A-P7-001", "agent-a", "x", "T.1_2", &"a".repeat(64), "0abc"] {
+            assert!(is_valid_id(good), "{good:?} rejected");
+        }
+    }
+
+    #[test]
+    fn role_pattern() {
+        assert!(is_valid_role("A-backend"));
+        assert!(!is_valid_role("1abc"));
+        assert!(!is_valid_role("a_b"));
+        assert!(!is_valid_role(&"a".repeat(41)));
+    }
+
+    #[test]
+    fn branch_pattern() {
+        assert!(is_valid_branch("agent/B-ui-2"));
+        for bad in [
+            "agent/../x",
+            "a//b",
+            "x.lock",
+            "-x",
+            "agent/$(id)",
+            "a/",
+            "a/.b",
+            "a b",
+        ] {
+            assert!(!is_valid_branch(bad), "{bad:?} accepted");
+        }
+    }
+
+    #[test]
+    fn set_field_checks_types_and_names() {
+        let mut t = Task::new("A", "t", "r");
+        t.set_field("owner", &FieldValue::str("agent-a")).unwrap();
+        assert_eq!(t.owner.as_deref(), Some("agent-a"));
+        assert!(t
+            .set_field("owner", &FieldValue::str("$(touch PWNED)"))
+            .is_err());
+        assert!(t.set_field("status", &FieldValue::str("ready")).is_err());
+        assert!(t.set_field("lane", &FieldValue::str("1")).is_err());
+        assert!(t.set_field("nope", &FieldValue::Null).is_err());
+        t.set_field("depends_on", &FieldValue::List(vec!["B".into()]))
+            .unwrap();
+        assert_eq!(
+            t.field("depends_on"),
+            Some(FieldValue::List(vec!["B".into()]))
+        );
+    }
+
+    #[test]
+    fn json_has_every_field() {
+        let q = Queue {
+            version: 1,
+            tasks: vec![Task::new("A", "t", "r")],
+        };
+        let v = serde_json::to_value(&q).unwrap();
+        let task = v["tasks"][0].as_object().unwrap();
+        for f in TASK_FIELDS {
+            assert!(task.contains_key(*f), "missing {f}");
+        }
+        assert_eq!(task.len(), TASK_FIELDS.len());
+        assert_eq!(task["status"], "todo");
+    }
+}
