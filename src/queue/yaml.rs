@@ -351,13 +351,15 @@ impl<'a> LineIndex<'a> {
         (line, col + 1)
     }
 
-    /// The text of a 1-based line without its line break.
+    /// The text of a 1-based line without its line break ("" past the end).
     pub fn text(&self, line: usize) -> &'a str {
-        let Some(&begin) = self.starts.get(line.wrapping_sub(1)) else {
-            return "";
-        };
+        self.get(line).unwrap_or_default()
+    }
+
+    pub fn get(&self, line: usize) -> Option<&'a str> {
+        let begin = *self.starts.get(line.wrapping_sub(1))?;
         let end = self.starts.get(line).copied().unwrap_or(self.src.len());
-        self.src[begin..end].trim_end_matches(['\n', '\r'])
+        Some(self.src[begin..end].trim_end_matches(['\n', '\r']))
     }
 }
 

@@ -1,0 +1,942 @@
+//! Reading a queue file: bytes in, a [`Queue`] or one [`QueueError`] naming the line out.
+//! Strict on purpose: an unknown or duplicate key, a bad status or name, a second document, an
+//! alias: each is an error, because a silently ignored `dependson` disables a dependency gate.
+
+use std::collections::HashMap;
+
+use super::model::{
+    name_kind, FieldValue, NameKind, Queue, Status, Task, QUEUE_VERSION, ROOT_FIELDS, TASK_FIELDS,
+};
+use super::yaml::{self, Kind, LineIndex, Node};
+use crate::error::Error;
+
+/// Files larger than this are refused before parsing (SPEC section 2).
+pub const MAX_QUEUE_BYTES: usize = 8 * 1024 * 1024;
+
+/// Wider source lines are cropped around the error in [`QueueError::source_line`].
+const EXCERPT_CHARS: usize = 120;
+
+/// A queue file that cannot be used as it is, located at a 1-based line and column.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{file}:{line}:{column}: {message}")]
+pub struct QueueError {
+    pub file: String,
+    pub line: usize,
+    /// Counted in characters.
+    pub column: usize,
+    pub message: String,
+    /// One line telling the user what to change.
+    pub fix: String,
+    /// The offending line, safe to print: control characters escaped, long lines cropped.
+    pub source_line: String,
+    /// 1-based character position of the error within `source_line`.
+    pub caret: usize,
+}
+
+impl From<QueueError> for Error {
+    fn from(e: QueueError) -> Self {
+        let gutter = format!("{} | ", e.line);
+        let pad = " ".repeat(gutter.len() + e.caret.saturating_sub(1));
+        Error::usage(e.to_string())
+            .detail(format!("{gutter}{}", e.source_line))
+            .detail(format!("{pad}^"))
+            .hint(e.fix)
+    }
+}
+
+/// Parses and checks a queue file. `file_label` is how errors name the file.
+pub fn parse(bytes: &[u8], file_label: &str) -> Result<Queue, QueueError> {
+    let src = check_bytes(bytes, file_label)?;
+    parse_str(src, file_label).map(|(queue, _)| queue)
+}
+
+/// The text of a 1-based line of `src`, without its line break ("" past the end).
+pub fn source_line(src: &str, line: usize) -> &str {
+    LineIndex::new(src).text(line)
+}
+
+fn check_bytes<'a>(bytes: &'a [u8], file: &str) -> Result<&'a str, QueueError> {
+    if bytes.len() > MAX_QUEUE_BYTES {
+        let message = format!(
+            "the file is {} bytes, over the {} MiB limit",
+            bytes.len(),
+            MAX_QUEUE_BYTES >> 20
+        );
+        let fix =
+            "archive done tasks into another file; a queue this large is not one a team works from";
+        return Err(located(file, "", 1, 1, message, fix));
+    }
+    std::str::from_utf8(bytes).map_err(|e| {
+        let valid = std::str::from_utf8(&bytes[..e.valid_up_to()]).unwrap_or_default();
+        let idx = LineIndex::new(valid);
+        let (line, column) = idx.line_col(valid.len());
+        let bad = bytes[e.valid_up_to()];
+        let message = format!("the file is not valid UTF-8 (byte 0x{bad:02X})");
+        located(
+            file,
+            idx.text(line),
+            line,
+            column,
+            message,
+            "save the file as UTF-8",
+        )
+    })
+}
+
+/// Parses text already known to be UTF-8, keeping the located tree for edits.
+pub(crate) fn parse_str<'a>(src: &'a str, file: &str) -> Result<(Queue, Node<'a>), QueueError> {
+    let idx = LineIndex::new(src);
+    let conv = Conv { idx, file };
+    let tree = match super::fast::tree(src) {
+        Some(tree) => tree,
+        None => yaml::full_tree(src).map_err(|e| conv.syntax(&e))?,
+    };
+    let queue = conv.queue(&tree)?;
+    Ok((queue, tree))
+}
+
+fn located(
+    file: &str,
+    text: &str,
+    line: usize,
+    column: usize,
+    message: String,
+    fix: &str,
+) -> QueueError {
+    let (source_line, caret) = excerpt(text, column);
+    QueueError {
+        file: file.to_string(),
+        line,
+        column,
+        message,
+        fix: fix.to_string(),
+        source_line,
+        caret,
+    }
+}
+
+/// A printable window of `text` around `column`, and the column's place in it.
+fn excerpt(text: &str, column: usize) -> (String, usize) {
+    let chars: Vec<char> = text.chars().collect();
+    let start = column
+        .saturating_sub(EXCERPT_CHARS / 2)
+        .min(chars.len().saturating_sub(EXCERPT_CHARS));
+    let end = (start + EXCERPT_CHARS).min(chars.len());
+    let mut out = String::new();
+    let mut caret = column - start;
+    if start > 0 {
+        out.push('…');
+        caret += 1;
+    }
+    for (i, &c) in chars[start..end].iter().enumerate() {
+        push_printable(&mut out, c);
+        if start + i + 1 < column {
+            caret += printable_width(c) - 1;
+        }
+    }
+    if end < chars.len() {
+        out.push('…');
+    }
+    (out, caret)
+}
+
+fn push_printable(out: &mut String, c: char) {
+    match c {
+        '\t' => out.push(' '),
+        c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{FEFF}') => {
+            out.extend(c.escape_unicode())
+        }
+        c => out.push(c),
+    }
+}
+
+fn printable_width(c: char) -> usize {
+    let mut s = String::new();
+    push_printable(&mut s, c);
+    s.chars().count()
+}
+
+/// A value from the file, quoted for a message: control characters escaped, long ones cut.
+pub(crate) fn shown(s: &str) -> String {
+    let mut out = String::from("`");
+    for (i, c) in s.chars().enumerate() {
+        if i == 60 {
+            out.push('…');
+            break;
+        }
+        push_printable(&mut out, c);
+    }
+    out.push('`');
+    out
+}
+
+/// How each task field is typed in the file.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    Required,
+    Optional,
+    Int,
+    List,
+}
+
+fn shape(field: &str) -> Shape {
+    match field {
+        "id" | "title" | "role" | "status" => Shape::Required,
+        "lane" | "merge_order" => Shape::Int,
+        "depends_on" | "acceptance_checks" => Shape::List,
+        _ => Shape::Optional,
+    }
+}
+
+struct Conv<'a> {
+    idx: LineIndex<'a>,
+    file: &'a str,
+}
+
+impl Conv<'_> {
+    fn err(&self, offset: usize, message: String, fix: &str) -> QueueError {
+        let (line, column) = self.idx.line_col(offset);
+        located(self.file, self.idx.text(line), line, column, message, fix)
+    }
+
+    fn syntax(&self, e: &yaml::SyntaxError) -> QueueError {
+        if let Some(line) = self.conflict_marker() {
+            let fix = "resolve the merge conflict in the queue file, then commit it";
+            return located(
+                self.file,
+                self.idx.text(line),
+                line,
+                1,
+                "unresolved merge conflict marker".into(),
+                fix,
+            );
+        }
+        let (line, column) = e.line_col.unwrap_or_else(|| self.idx.line_col(e.offset));
+        located(
+            self.file,
+            self.idx.text(line),
+            line,
+            column,
+            e.message.clone(),
+            e.fix,
+        )
+    }
+
+    /// The first line left by a conflicted merge or rebase, which YAML reports only obliquely.
+    fn conflict_marker(&self) -> Option<usize> {
+        (1..)
+            .map_while(|n| self.idx.get(n))
+            .position(|text| {
+                ["<<<<<<< ", "=======", ">>>>>>> ", "|||||||"]
+                    .iter()
+                    .any(|m| text.starts_with(m))
+            })
+            .map(|i| i + 1)
+    }
+
+    fn queue(&self, root: &Node) -> Result<Queue, QueueError> {
+        let Kind::Map(entries, _) = &root.kind else {
+            let fix = "start the file with `version: 1` and a `tasks:` list";
+            return Err(self.err(
+                root.span.start,
+                "the queue file must be a mapping".into(),
+                fix,
+            ));
+        };
+        self.check_keys(entries, ROOT_FIELDS, "the top level")?;
+        let version = self.version(root)?;
+        let Some((_, tasks)) = root.get("tasks") else {
+            let fix = "add a `tasks:` list (`tasks: []` when there are none yet)";
+            return Err(self.err(root.span.start, "missing `tasks`".into(), fix));
+        };
+        let Kind::Seq(items, _) = &tasks.kind else {
+            let message = format!("`tasks` must be a list, found {}", tasks.describe());
+            return Err(self.err(
+                tasks.span.start,
+                message,
+                "write each task as `- id: ...` under `tasks:`",
+            ));
+        };
+        let tasks = items
+            .iter()
+            .map(|n| self.task(n))
+            .collect::<Result<Vec<_>, _>>()?;
+        self.unique_ids(&tasks, items)?;
+        Ok(Queue { version, tasks })
+    }
+
+    fn version(&self, root: &Node) -> Result<u32, QueueError> {
+        let fix = format!("put `version: {QUEUE_VERSION}` at the top of the file");
+        let Some((_, v)) = root.get("version") else {
+            return Err(self.err(root.span.start, "missing `version`".into(), &fix));
+        };
+        match self.int(v, "version")? {
+            Some(n) if n == QUEUE_VERSION => Ok(n),
+            Some(n) => {
+                let message = format!(
+                    "unsupported queue version {n} (this wt reads version {QUEUE_VERSION})"
+                );
+                Err(self.err(v.span.start, message, &fix))
+            }
+            None => Err(self.err(v.span.start, "`version` is empty".into(), &fix)),
+        }
+    }
+
+    /// Every key known and none repeated: serde-style "last one wins" would hide an edit.
+    fn check_keys(
+        &self,
+        entries: &[(Node, Node)],
+        allowed: &[&str],
+        place: &str,
+    ) -> Result<(), QueueError> {
+        let mut seen: Vec<(&str, usize)> = Vec::with_capacity(entries.len());
+        for (key, _) in entries {
+            let Some((name, _)) = key.as_scalar() else {
+                let message = format!(
+                    "{place} has a key that is {}; keys must be plain names",
+                    key.describe()
+                );
+                return Err(self.err(key.span.start, message, "use a plain field name as the key"));
+            };
+            if !allowed.contains(&name) {
+                return Err(self.unknown_key(key, name, allowed));
+            }
+            if let Some(&(_, first)) = seen.iter().find(|(n, _)| *n == name) {
+                let message = format!(
+                    "duplicate key `{name}` (first on line {})",
+                    self.idx.line(first)
+                );
+                return Err(self.err(key.span.start, message, &format!("keep one `{name}:` line")));
+            }
+            seen.push((name, key.span.start));
+        }
+        Ok(())
+    }
+
+    fn unknown_key(&self, key: &Node, name: &str, allowed: &[&str]) -> QueueError {
+        let message = format!(
+            "unknown field {} (expected one of {})",
+            shown(name),
+            allowed.join(", ")
+        );
+        let fix = match closest(name, allowed) {
+            Some(near) => {
+                format!("did you mean `{near}`? A misspelled key would silently lose its value")
+            }
+            None => "remove it, or rename it to one of the expected fields".to_string(),
+        };
+        self.err(key.span.start, message, &fix)
+    }
+
+    fn task(&self, node: &Node) -> Result<Task, QueueError> {
+        let Kind::Map(entries, _) = &node.kind else {
+            let message = format!("each task must be a mapping, found {}", node.describe());
+            return Err(self.err(
+                node.span.start,
+                message,
+                "write the task as `- id: ...` with its fields below",
+            ));
+        };
+        self.check_keys(entries, TASK_FIELDS, "a task")?;
+        let mut task = Task::new("", "", "");
+        for (key, value) in entries {
+            let name = key.as_scalar().map_or("", |s| s.0);
+            self.field(&mut task, name, value)?;
+        }
+        self.required(node, &task)?;
+        task.line = u32::try_from(self.idx.line(node.span.start)).ok();
+        Ok(task)
+    }
+
+    fn required(&self, node: &Node, task: &Task) -> Result<(), QueueError> {
+        let missing = ["id", "title", "role", "status"]
+            .into_iter()
+            .find(|f| node.get(f).is_none());
+        let Some(field) = missing else { return Ok(()) };
+        let message = match node.get("id") {
+            Some(_) => format!("task {} has no `{field}`", shown(&task.id)),
+            None => "a task has no `id`".to_string(),
+        };
+        let fix = format!("add `{field}:` to the task (required: id, title, role, status)");
+        Err(self.err(node.span.start, message, &fix))
+    }
+
+    fn field(&self, task: &mut Task, name: &str, node: &Node) -> Result<(), QueueError> {
+        let value = match shape(name) {
+            Shape::Int => self
+                .int(node, name)?
+                .map_or(FieldValue::Null, FieldValue::Int),
+            Shape::List => FieldValue::List(self.list(node, name)?),
+            Shape::Required | Shape::Optional => self.text(node, name)?,
+        };
+        if name == "status" {
+            self.status(node)?;
+        }
+        if name == "lane" && value == FieldValue::Int(0) {
+            return Err(self.err(
+                node.span.start,
+                "lanes are numbered from 1".into(),
+                "use `lane: 1` or higher",
+            ));
+        }
+        task.set_field(name, &value)
+            .map_err(|m| self.err(node.span.start, m, "correct the value"))
+    }
+
+    fn text(&self, node: &Node, name: &str) -> Result<FieldValue, QueueError> {
+        if node.is_null() {
+            return match shape(name) {
+                Shape::Required => Err(self.err(
+                    node.span.start,
+                    format!("`{name}` is empty"),
+                    "give it a value",
+                )),
+                _ => Ok(FieldValue::Null),
+            };
+        }
+        let Some((text, _)) = node.as_scalar() else {
+            let message = format!("`{name}` must be a single value, found {}", node.describe());
+            return Err(self.err(
+                node.span.start,
+                message,
+                "write one value on the key's line",
+            ));
+        };
+        self.check_name(node, name, text)?;
+        Ok(FieldValue::Str(text.to_string()))
+    }
+
+    fn check_name(&self, node: &Node, field: &str, text: &str) -> Result<(), QueueError> {
+        match name_kind(field) {
+            Some(kind) if !kind.check(text) => {
+                let message = format!(
+                    "`{field}` value {} is not {}",
+                    shown(text),
+                    describe_kind(kind)
+                );
+                Err(self.err(
+                    node.span.start,
+                    message,
+                    &format!("use a value matching {}", kind.rule()),
+                ))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn status(&self, node: &Node) -> Result<Status, QueueError> {
+        let text = node.as_scalar().map_or("", |s| s.0);
+        Status::parse(text).ok_or_else(|| {
+            let message = format!(
+                "unknown status {} (expected one of todo, in_progress, blocked, done)",
+                shown(text)
+            );
+            self.err(
+                node.span.start,
+                message,
+                "use todo, in_progress, blocked or done",
+            )
+        })
+    }
+
+    fn int(&self, node: &Node, name: &str) -> Result<Option<u32>, QueueError> {
+        if node.is_null() {
+            return Ok(None);
+        }
+        let number = match node.as_scalar() {
+            Some((text, yaml::Style::Plain)) if text.bytes().all(|c| c.is_ascii_digit()) => {
+                text.parse().ok()
+            }
+            _ => None,
+        };
+        number.map(Some).ok_or_else(|| {
+            let message = format!(
+                "`{name}` must be a whole number, found {}",
+                node.describe_value()
+            );
+            self.err(
+                node.span.start,
+                message,
+                "write a number such as `1`, without quotes",
+            )
+        })
+    }
+
+    fn list(&self, node: &Node, name: &str) -> Result<Vec<String>, QueueError> {
+        if node.is_null() {
+            return Ok(Vec::new());
+        }
+        let Kind::Seq(items, _) = &node.kind else {
+            let message = format!("`{name}` must be a list, found {}", node.describe_value());
+            return Err(self.err(
+                node.span.start,
+                message,
+                &format!("write it as `{name}: [A, B]`"),
+            ));
+        };
+        items
+            .iter()
+            .map(|item| self.list_item(item, name))
+            .collect()
+    }
+
+    fn list_item(&self, item: &Node, name: &str) -> Result<String, QueueError> {
+        match item.as_scalar() {
+            Some((text, _)) if !item.is_null() => {
+                self.check_name(item, name, text)?;
+                Ok(text.to_string())
+            }
+            _ => {
+                let message = format!(
+                    "`{name}` entries must be single values, found {}",
+                    item.describe()
+                );
+                Err(self.err(item.span.start, message, "remove the empty or nested entry"))
+            }
+        }
+    }
+
+    /// Task ids are unique; the map is keyed by id so this stays linear on large queues.
+    fn unique_ids(&self, tasks: &[Task], nodes: &[Node]) -> Result<(), QueueError> {
+        let mut first: HashMap<&str, usize> = HashMap::with_capacity(tasks.len());
+        for (task, node) in tasks.iter().zip(nodes) {
+            if let Some(line) = first.insert(&task.id, task.line.unwrap_or(0) as usize) {
+                let offset = node
+                    .get("id")
+                    .map_or(node.span.start, |(_, v)| v.span.start);
+                let message = format!(
+                    "duplicate task id {} (first on line {line})",
+                    shown(&task.id)
+                );
+                return Err(self.err(offset, message, "give each task its own id"));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn describe_kind(kind: NameKind) -> &'static str {
+    match kind {
+        NameKind::Id => "a valid id",
+        NameKind::Role => "a valid role name",
+        NameKind::Branch => "a valid branch name",
+        NameKind::Commit => "a commit id",
+    }
+}
+
+impl Node<'_> {
+    /// Like `describe`, but a scalar shows its text, so "found `x`" reads naturally.
+    fn describe_value(&self) -> String {
+        match self.as_scalar() {
+            Some((text, _)) if !self.is_null() => shown(text),
+            _ => self.describe().to_string(),
+        }
+    }
+}
+
+/// The expected name a misspelling most likely meant: edit distance at most 2, or the same
+/// letters once `_` is ignored (`dependson`).
+fn closest<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
+    let squash = |s: &str| s.replace('_', "").to_ascii_lowercase();
+    candidates
+        .iter()
+        .map(|c| {
+            (
+                if squash(c) == squash(name) {
+                    0
+                } else {
+                    distance(name, c)
+                },
+                *c,
+            )
+        })
+        .filter(|(d, _)| *d <= 2)
+        .min_by_key(|(d, _)| *d)
+        .map(|(_, c)| c)
+}
+
+fn distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut prev = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let cost = usize::from(ca != *cb);
+            let next = (row[j + 1] + 1).min(row[j] + 1).min(prev + cost);
+            prev = row[j + 1];
+            row[j + 1] = next;
+        }
+    }
+    row[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::error::Kind as ErrorKind;
+
+    const FILE: &str = "Agent_Work_Queue.yaml";
+
+    fn err(src: &str) -> QueueError {
+        parse(src.as_bytes(), FILE).expect_err("parse should fail")
+    }
+
+    fn ok(src: &str) -> Queue {
+        parse(src.as_bytes(), FILE).unwrap_or_else(|e| panic!("{e}"))
+    }
+
+    fn task_yaml(id: &str, extra: &str) -> String {
+        format!("  - id: {id}\n    title: t\n    role: A-backend\n    status: todo\n{extra}")
+    }
+
+    fn queue_yaml(body: &str) -> String {
+        format!("version: 1\ntasks:\n{body}")
+    }
+
+    #[test]
+    fn misspelled_dependson_names_the_line_and_the_fix() {
+        let src = queue_yaml(&task_yaml("A-1", "    dependson: [B-1]\n"));
+        let e = err(&src);
+        assert_eq!((e.line, e.column), (7, 5));
+        assert!(
+            e.to_string().starts_with(
+                "Agent_Work_Queue.yaml:7:5: unknown field `dependson` (expected one of id, title,"
+            ),
+            "{e}"
+        );
+        assert!(e.fix.contains("did you mean `depends_on`"), "{}", e.fix);
+        assert_eq!(e.source_line, "    dependson: [B-1]");
+        assert_eq!(e.caret, 5);
+    }
+
+    #[test]
+    fn unknown_key_at_top_level() {
+        let e = err("version: 1\ntasks: []\nowner: x\n");
+        assert_eq!(e.line, 3);
+        assert!(e.message.contains("expected one of version, tasks"), "{e}");
+    }
+
+    #[test]
+    fn duplicate_key_is_an_error() {
+        let src = queue_yaml(&task_yaml("A-1", "    status: done\n"));
+        let e = err(&src);
+        assert_eq!(e.line, 7);
+        assert_eq!(e.message, "duplicate key `status` (first on line 6)");
+    }
+
+    #[test]
+    fn duplicate_key_through_the_full_parser_too() {
+        let src = queue_yaml(&task_yaml("A-1", "    notes: |\n      x\n    notes: y\n"));
+        assert_eq!(err(&src).message, "duplicate key `notes` (first on line 7)");
+    }
+
+    #[test]
+    fn billion_laughs_is_refused_quickly() {
+        let mut src = String::from("version: 1\nlol0: &a0 [\"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\", \"lol\"]\n");
+        for i in 1..10 {
+            let refs = vec![format!("*a{}", i - 1); 9].join(", ");
+            src.push_str(&format!("lol{i}: &a{i} [{refs}]\n"));
+        }
+        src.push_str("tasks:\n  - id: A\n    title: t\n    role: r\n    status: todo\n    acceptance_checks: *a9\n");
+        let started = std::time::Instant::now();
+        let e = err(&src);
+        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        assert_eq!(e.line, 2);
+        assert!(e.message.contains("anchors and aliases"), "{e}");
+    }
+
+    #[test]
+    fn deep_nesting_is_refused_without_recursion() {
+        let src = format!(
+            "version: 1\ntasks: {}{}\n",
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        );
+        let e = err(&src);
+        assert_eq!(e.line, 2);
+    }
+
+    #[test]
+    fn oversized_file_is_refused_before_parsing() {
+        let src = vec![b' '; MAX_QUEUE_BYTES + 1];
+        let e = parse(&src, FILE).unwrap_err();
+        assert_eq!((e.line, e.column), (1, 1));
+        assert!(e.message.contains("over the 8 MiB limit"), "{e}");
+    }
+
+    #[test]
+    fn non_utf8_names_the_byte_position() {
+        let mut src = queue_yaml(&task_yaml("A-1", "    notes: caf")).into_bytes();
+        src.extend_from_slice(b"\xE9\n");
+        let e = parse(&src, FILE).unwrap_err();
+        assert_eq!((e.line, e.column), (7, 15));
+        assert_eq!(e.message, "the file is not valid UTF-8 (byte 0xE9)");
+        assert_eq!(e.source_line, "    notes: caf");
+    }
+
+    #[test]
+    fn yaml_syntax_errors_are_located() {
+        let tab = err("version: 1\ntasks:\n\t- id: A\n");
+        assert_eq!(tab.line, 3, "{tab}");
+        let quote = err(&queue_yaml(&task_yaml("A-1", "    notes: \"unclosed\n")));
+        assert!(quote.message.starts_with("YAML syntax error"), "{quote}");
+        let conflict = err(&queue_yaml(&format!(
+            "<<<<<<< HEAD\n{}=======\n",
+            task_yaml("A-1", "")
+        )));
+        assert_eq!(conflict.line, 3, "{conflict}");
+        assert_eq!(conflict.message, "unresolved merge conflict marker");
+        let two_docs = err(&format!("{}---\nversion: 1\n", queue_yaml("")));
+        assert!(
+            two_docs.message.contains("more than one YAML document"),
+            "{two_docs}"
+        );
+        assert_eq!(two_docs.line, 3);
+    }
+
+    #[test]
+    fn truncated_files_are_errors() {
+        let full = queue_yaml(&task_yaml("A-1", "    depends_on: [B-1, C-1]\n"));
+        let cut_in_list = &full[..full.find("C-1").unwrap()];
+        assert!(err(cut_in_list).message.starts_with("YAML syntax error"));
+        let cut_in_task = &full[..full.find("    role").unwrap()];
+        assert_eq!(err(cut_in_task).message, "task `A-1` has no `role`");
+        let cut_in_status = full.replace("status: todo", "status: to");
+        assert!(err(&cut_in_status)
+            .message
+            .starts_with("unknown status `to`"));
+        let cut_in_key = &full[..full.find("tle:").unwrap()];
+        assert!(parse(cut_in_key.as_bytes(), FILE).is_err());
+        assert!(err("").message.contains("no YAML document"));
+    }
+
+    #[test]
+    fn bad_status_lists_the_choices() {
+        let e = err(&queue_yaml(&task_yaml("A-1", "").replace("todo", "ready")));
+        assert_eq!(
+            e.message,
+            "unknown status `ready` (expected one of todo, in_progress, blocked, done)"
+        );
+        assert_eq!((e.line, e.column), (6, 13));
+    }
+
+    #[test]
+    fn shell_in_owner_is_refused_by_the_id_pattern() {
+        let e = err(&queue_yaml(&task_yaml(
+            "A-1",
+            "    owner: $(touch PWNED)\n",
+        )));
+        assert_eq!(e.line, 7);
+        assert!(
+            e.message
+                .contains("`owner` value `$(touch PWNED)` is not a valid id"),
+            "{e}"
+        );
+        let quoted = err(&queue_yaml(&task_yaml(
+            "A-1",
+            "    owner: \"a; rm -rf /\"\n",
+        )));
+        assert_eq!(quoted.line, 7);
+    }
+
+    #[test]
+    fn names_are_checked_everywhere() {
+        let bad = [
+            task_yaml("-lead", ""),
+            task_yaml("A-1", "").replace("A-backend", "1role"),
+            task_yaml("A-1", "    depends_on: [B-1, \"../x\"]\n"),
+            task_yaml("A-1", "    blocked_by: a/b\n"),
+            task_yaml("A-1", "    branch: agent/$(id)\n"),
+            task_yaml("A-1", "    merged_commit: HEAD~1\n"),
+            task_yaml("A-1", "    parent_id: \"x y\"\n"),
+        ];
+        for body in bad {
+            let e = err(&queue_yaml(&body));
+            assert!(e.message.contains("is not a"), "{e}");
+        }
+    }
+
+    #[test]
+    fn control_characters_are_escaped_in_messages() {
+        let e = err(&queue_yaml(&task_yaml(
+            "A-1",
+            "    owner: \"\\e[31mred\"\n",
+        )));
+        assert!(e.message.contains("\\u{1b}[31mred"), "{e}");
+        assert!(!e.message.contains('\x1b'));
+    }
+
+    #[test]
+    fn wrong_types_are_errors() {
+        let cases = [
+            ("    lane: x\n", "`lane` must be a whole number, found `x`"),
+            (
+                "    lane: \"1\"\n",
+                "`lane` must be a whole number, found `1`",
+            ),
+            ("    lane: 0\n", "lanes are numbered from 1"),
+            (
+                "    depends_on: B-1\n",
+                "`depends_on` must be a list, found `B-1`",
+            ),
+            (
+                "    depends_on: [[B-1]]\n",
+                "`depends_on` entries must be single values, found a list",
+            ),
+            (
+                "    owner: [a]\n",
+                "`owner` must be a single value, found a list",
+            ),
+            (
+                "    notes: {a: 1}\n",
+                "`notes` must be a single value, found a mapping",
+            ),
+            (
+                "    lane: 99999999999\n",
+                "`lane` must be a whole number, found `99999999999`",
+            ),
+        ];
+        for (extra, message) in cases {
+            let e = err(&queue_yaml(&task_yaml("A-1", extra)));
+            assert_eq!(e.message, message);
+            assert_eq!(e.line, 7);
+        }
+        assert_eq!(
+            err("version: 1\ntasks: x\n").message,
+            "`tasks` must be a list, found a scalar"
+        );
+        assert_eq!(
+            err("version: 1\ntasks:\n  - x\n").message,
+            "each task must be a mapping, found a scalar"
+        );
+        assert_eq!(err("- a\n").message, "the queue file must be a mapping");
+        assert_eq!(
+            err(&queue_yaml(
+                &task_yaml("A-1", "").replace("title: t", "title:")
+            ))
+            .message,
+            "`title` is empty"
+        );
+    }
+
+    #[test]
+    fn missing_version_or_tasks() {
+        assert_eq!(err("tasks: []\n").message, "missing `version`");
+        assert_eq!(err("version: 1\n").message, "missing `tasks`");
+        assert_eq!(
+            err("version: 2\ntasks: []\n").message,
+            "unsupported queue version 2 (this wt reads version 1)"
+        );
+        assert_eq!(err("version:\ntasks: []\n").message, "`version` is empty");
+        assert_eq!(
+            err("version: 1\ntasks:\n  - title: t\n").message,
+            "a task has no `id`"
+        );
+    }
+
+    #[test]
+    fn duplicate_task_ids() {
+        let src = queue_yaml(&format!("{}{}", task_yaml("A-1", ""), task_yaml("A-1", "")));
+        let e = err(&src);
+        assert_eq!((e.line, e.column), (7, 9));
+        assert_eq!(e.message, "duplicate task id `A-1` (first on line 3)");
+    }
+
+    #[test]
+    fn the_spec_example_reads_every_field() {
+        let src = "version: 1\ntasks:\n  - id: A-P7-001\n    title: Harden provisioning retries\n    role: A-backend\n    lane: 1                    # V2 only\n    status: todo               # todo | in_progress | blocked | done\n    owner: null\n    branch: null\n    depends_on: [C-OPS-001]\n    acceptance_checks: [\"go test ./internal/provision/...\"]\n    blocked_by: null\n    claimed_at: null\n    completed_at: null\n    merged_commit: null\n    parent_id: A-P7\n    slice: 2\n    merge_order: 3\n    description: |\n      Several\n      lines.\n    notes: ~\n";
+        let q = ok(src);
+        assert_eq!(q.version, 1);
+        let t = &q.tasks[0];
+        assert_eq!(t.id, "A-P7-001");
+        assert_eq!(t.lane, Some(1));
+        assert_eq!(t.status, Status::Todo);
+        assert_eq!(t.owner, None);
+        assert_eq!(t.depends_on, vec!["C-OPS-001"]);
+        assert_eq!(
+            t.acceptance_checks,
+            vec!["go test ./internal/provision/..."]
+        );
+        assert_eq!(t.slice.as_deref(), Some("2"));
+        assert_eq!(t.merge_order, Some(3));
+        assert_eq!(t.description.as_deref(), Some("Several\nlines.\n"));
+        assert_eq!(t.line, Some(3));
+    }
+
+    #[test]
+    fn fast_and_full_paths_read_the_same_queue() {
+        let body = format!(
+            "{}{}",
+            task_yaml("A-1", "    depends_on:\n      - B-1\n    owner: ~\n"),
+            task_yaml("B-1", "    notes: 'it''s'\n")
+        );
+        let fast = ok(&queue_yaml(&body));
+        let forced_full = ok(&queue_yaml(&format!(
+            "{body}  - id: C-1\n    title: >\n      folded\n    role: r\n    status: done\n"
+        )));
+        assert!(fast
+            .tasks
+            .iter()
+            .zip(&forced_full.tasks)
+            .all(|(a, b)| a == b));
+        assert_eq!(forced_full.tasks[2].title, "folded\n");
+    }
+
+    #[test]
+    fn a_hundred_thousand_tasks_parse() {
+        let mut src = String::from("version: 1\ntasks:\n");
+        for i in 0..100_000 {
+            src.push_str(&format!(
+                "- id: T{i}\n  title: t\n  role: r\n  status: todo\n"
+            ));
+        }
+        let q = ok(&src);
+        assert_eq!(q.tasks.len(), 100_000);
+        assert_eq!(q.tasks[99_999].line, Some(2 + 4 * 99_999 + 1));
+    }
+
+    #[test]
+    fn converts_to_a_usage_error_with_source_and_hint() {
+        let e: Error = err(&queue_yaml(&task_yaml("A-1", "    dependson: [B-1]\n"))).into();
+        assert_eq!(e.kind, ErrorKind::Usage);
+        assert_eq!(e.exit_code(), 2);
+        assert_eq!(e.details, vec!["7 |     dependson: [B-1]", "        ^"]);
+        assert_eq!(e.hints.len(), 1);
+    }
+
+    #[test]
+    fn long_lines_are_cropped_around_the_error() {
+        let long = format!("    notes: {}\n    owner: $x\n", "n".repeat(500));
+        let e = err(&queue_yaml(&task_yaml("A-1", &long)));
+        assert_eq!(e.line, 8);
+        let flow = format!("version: 1\ntasks: [{}x: y]\n", "a, ".repeat(300));
+        let e = err(&flow);
+        assert!(
+            e.source_line.chars().count() <= EXCERPT_CHARS + 2,
+            "{}",
+            e.source_line
+        );
+        assert_eq!(
+            e.source_line.chars().nth(e.caret - 1),
+            e.source_line.chars().nth(e.caret - 1)
+        );
+    }
+
+    #[test]
+    fn excerpt_keeps_the_caret_on_the_offending_character() {
+        let text = format!("{}X{}", "a".repeat(300), "b".repeat(300));
+        let (shown_line, caret) = excerpt(&text, 301);
+        assert_eq!(shown_line.chars().nth(caret - 1), Some('X'));
+        let (shown_line, caret) = excerpt("a\tb\u{7}X", 5);
+        assert_eq!(shown_line.chars().nth(caret - 1), Some('X'));
+    }
+
+    #[test]
+    fn closest_name_suggestions() {
+        assert_eq!(closest("dependson", TASK_FIELDS), Some("depends_on"));
+        assert_eq!(closest("stauts", TASK_FIELDS), Some("status"));
+        assert_eq!(closest("Owner", TASK_FIELDS), Some("owner"));
+        assert_eq!(closest("priority", TASK_FIELDS), None);
+    }
+}
