@@ -225,6 +225,9 @@ impl Task {
     /// Replaces one field, checking the value's type and, for names, its pattern. Used to
     /// predict what an edited file must parse back to.
     pub fn set_field(&mut self, name: &str, value: &FieldValue) -> Result<(), String> {
+        if !TASK_FIELDS.contains(&name) {
+            return Err(format!("`{name}` is not a task field"));
+        }
         match name {
             "id" => self.id = required(name, value, Some(NameKind::Id))?,
             "title" => self.title = required(name, value, None)?,

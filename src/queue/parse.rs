@@ -55,7 +55,7 @@ pub fn source_line(src: &str, line: usize) -> &str {
     LineIndex::new(src).text(line)
 }
 
-fn check_bytes<'a>(bytes: &'a [u8], file: &str) -> Result<&'a str, QueueError> {
+pub(crate) fn check_bytes<'a>(bytes: &'a [u8], file: &str) -> Result<&'a str, QueueError> {
     if bytes.len() > MAX_QUEUE_BYTES {
         let message = format!(
             "the file is {} bytes, over the {} MiB limit",
@@ -95,7 +95,7 @@ pub(crate) fn parse_str<'a>(src: &'a str, file: &str) -> Result<(Queue, Node<'a>
     Ok((queue, tree))
 }
 
-fn located(
+pub(crate) fn located(
     file: &str,
     text: &str,
     line: usize,
