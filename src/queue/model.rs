@@ -41,6 +41,20 @@ pub struct Task {
     pub line: Option<u32>,
 }
 
+/// What `wt queue show --json` and `wt queue ready --json` print: `{"tasks": [...]}`.
+#[derive(Debug, Clone, Serialize)]
+pub struct TaskList<'q> {
+    pub tasks: Vec<&'q Task>,
+}
+
+impl<'q> TaskList<'q> {
+    pub fn all(queue: &'q Queue) -> Self {
+        TaskList {
+            tasks: queue.tasks.iter().collect(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Status {
