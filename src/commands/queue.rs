@@ -1,9 +1,18 @@
-//! `wt queue ...`: the work queue.
+//! `wt queue ...`: the work queue (SPEC section 6), and the queue's part in other commands: the
+//! task a lane has claimed (status, check, merge, handoff), marking it done (merge), the tasks
+//! that keep a lane from being torn down, and preflight's queue checks. Rules live in `queue`,
+//! file, commit and push handling in `queue_store`; this file decides and reports.
 
 use crate::cli::LaneWords;
-use crate::context::{not_built, Context};
-use crate::error::Result;
+use crate::config::{Config, Lane, Words};
+use crate::context::Context;
+use crate::error::{Error, Result};
+use crate::queue::{self, Queue, Status, Task, TaskList};
+use crate::queue_store::{self, Applied};
+use crate::ui::table::Table;
+use crate::ui::Check;
 use clap::Subcommand;
+use std::collections::HashMap;
 
 #[derive(Subcommand, Debug)]
 pub enum QueueCommand {
@@ -43,19 +52,361 @@ pub enum QueueCommand {
     Validate,
 }
 
-pub fn run(_ctx: &Context, _cmd: QueueCommand) -> Result<u8> {
-    Err(not_built("queue"))
+pub fn run(ctx: &Context, cmd: QueueCommand) -> Result<u8> {
+    match cmd {
+        QueueCommand::Ready { lane } => ready(ctx, &lane),
+        QueueCommand::Claim { lane, owner, task } => claim(ctx, &lane, owner, task),
+        QueueCommand::Set { words, owner, by } => set(ctx, &words, owner, by),
+        QueueCommand::Show { id } => show(ctx, id.as_deref()),
+        QueueCommand::Validate => validate(ctx),
+    }
+}
+
+/// The role and, for one V2 lane, its index, from lane words. A V2 role named alone means any of
+/// its lanes.
+fn role_and_lane(cfg: &Config, words: &Words) -> Result<(String, Option<u32>)> {
+    let lanes = cfg.select_lanes(words)?;
+    match lanes.as_slice() {
+        [one] => Ok((one.role.clone(), one.index)),
+        [first, rest @ ..]
+            if rest.iter().all(|l| l.role == first.role) && words_named_something(words) =>
+        {
+            Ok((first.role.clone(), None))
+        }
+        _ => Err(Error::usage("name one role or lane").hint("e.g. wt queue ready A-backend")),
+    }
+}
+
+fn words_named_something(words: &Words) -> bool {
+    !words.plain.is_empty() || words.role.is_some()
+}
+
+fn ready(ctx: &Context, lane: &LaneWords) -> Result<u8> {
+    let cfg = ctx.config()?;
+    let (role, index) = role_and_lane(cfg, &Words::parse(&lane.words)?)?;
+    let file = queue_store::load(ctx)?;
+    let tasks = queue::ready(&file.queue, &role, index);
+    print_tasks(ctx, tasks);
+    Ok(0)
+}
+
+fn claim(
+    ctx: &Context,
+    lane_words: &LaneWords,
+    owner: Option<String>,
+    task: Option<String>,
+) -> Result<u8> {
+    let cfg = ctx.config()?;
+    let words = Words::parse(&lane_words.words)?;
+    let lane = cfg.select_lane(&words)?;
+    let owner = owner.or(words.owner.clone()).ok_or_else(|| {
+        Error::usage("who claims it? pass --owner NAME")
+            .hint(format!("e.g. wt queue claim {} --owner agent-a", lane.id))
+    })?;
+    let task = task.or(words.task.clone());
+    if let Some(b) = &words.branch {
+        if b != &lane.branch {
+            return Err(Error::usage(format!(
+                "BRANCH={b} is not the branch of lane {} ({})",
+                lane.id, lane.branch
+            )));
+        }
+    }
+    let _lock = ctx.lock("queue claim")?;
+    let now = queue_store::now();
+    let plan = |q: &Queue| {
+        queue::plan_claim(
+            q,
+            &lane.role,
+            lane.index,
+            &lane.branch,
+            &owner,
+            task.as_deref(),
+            &now,
+        )
+    };
+    let applied = change(ctx, plan, Status::InProgress, &owner)?;
+    report_change(
+        ctx,
+        &applied,
+        &format!("{} claimed by {owner} in lane {}", applied.task_id, lane.id),
+    )
+}
+
+fn set(ctx: &Context, words: &[String], owner: Option<String>, by: Option<String>) -> Result<u8> {
+    let w = Words::parse(words)?;
+    let (id, status) = match (w.task.clone(), w.status.clone(), w.plain.as_slice()) {
+        (Some(id), Some(st), []) => (id, st),
+        (None, None, [id, st]) => (id.clone(), st.clone()),
+        (Some(id), None, [st]) => (id, st.clone()),
+        _ => {
+            return Err(Error::usage("give a task id and a status")
+                .hint("e.g. wt queue set A-P7-001 blocked --by C-OPS-001"))
+        }
+    };
+    let status = Status::parse(&status).ok_or_else(|| {
+        Error::usage(format!("unknown status `{status}`"))
+            .hint("use todo, in_progress or blocked (done is set by wt merge)")
+    })?;
+    let owner = owner.or(w.owner.clone());
+    let _lock = ctx.lock("queue set")?;
+    let plan = |q: &Queue| queue::plan_set(q, &id, status, owner.as_deref(), by.as_deref());
+    let who = owner.clone().unwrap_or_default();
+    let applied = change(ctx, plan, status, &who)?;
+    report_change(ctx, &applied, &format!("{id} is now {}", status.as_str()))
+}
+
+/// Apply a status change: edit the file (and commit and push it), or in delegate mode run the
+/// configured argv after the rules have agreed.
+fn change<F>(ctx: &Context, plan: F, status: Status, owner: &str) -> Result<Applied>
+where
+    F: Fn(&Queue) -> Result<queue::Plan, queue::RuleError>,
+{
+    let qc = queue_store::config(ctx)?;
+    match &qc.set_status {
+        None => queue_store::apply(ctx, plan),
+        Some(argv) => {
+            let file = queue_store::load(ctx)?;
+            let p = plan(&file.queue)?;
+            if !p.is_noop() {
+                delegate(ctx, argv, &p.task_id, status, owner)?;
+            }
+            let noop = p.is_noop();
+            Ok(Applied {
+                task_id: p.task_id,
+                noop,
+                message: p.message,
+                commit: None,
+            })
+        }
+    }
+}
+
+/// Run `queue.set_status` with `{task}`, `{status}` and `{owner}` filled in per argv element.
+/// The values were checked against the id pattern first: make re-expands `$(...)` even inside
+/// one argv element, so a value must not be able to carry one.
+fn delegate(ctx: &Context, argv: &[String], task: &str, status: Status, owner: &str) -> Result<()> {
+    for (what, value) in [("task", task), ("owner", owner)] {
+        if !value.is_empty() && !crate::config::names::is_task_id(value) {
+            return Err(Error::usage(format!(
+                "{what} `{value}` is not a valid id; the delegate command was not run"
+            )));
+        }
+    }
+    let filled: Vec<String> = argv
+        .iter()
+        .map(|a| {
+            a.replace("{task}", task)
+                .replace("{status}", status.as_str())
+                .replace("{owner}", owner)
+        })
+        .collect();
+    let info = ctx.repo()?;
+    ctx.ui.status(&format!("running {}", filled.join(" ")));
+    let spec = crate::process::Spec {
+        program: &filled[0],
+        args: filled[1..].iter().map(Into::into).collect(),
+        dir: &info.main,
+        env: vec![
+            ("WT_TASK".into(), task.into()),
+            ("WT_STATUS".into(), status.as_str().into()),
+            ("WT_OWNER".into(), owner.into()),
+        ],
+        capture: crate::process::Capture::Stream,
+        timeout: None,
+    };
+    match crate::process::run(spec) {
+        Ok(crate::process::Outcome::Finished(out)) if out.status.success() => Ok(()),
+        Ok(crate::process::Outcome::Finished(out)) => Err(Error::refused(format!(
+            "the queue's set_status command failed (exit {})",
+            out.status.code().unwrap_or(-1)
+        ))
+        .hint("see its output above")),
+        Ok(crate::process::Outcome::TimedOut) => {
+            Err(Error::git("the queue's set_status command timed out"))
+        }
+        Err(e) => Err(Error::usage(format!("cannot run `{}`: {e}", filled[0]))
+            .hint("check [queue] set_status in lanes.toml")),
+    }
+}
+
+fn report_change(ctx: &Context, applied: &Applied, what: &str) -> Result<u8> {
+    if ctx.ui.json_mode() {
+        let file = queue_store::load(ctx)?;
+        let task = file.queue.task(&applied.task_id).cloned();
+        ctx.ui.json(&serde_json::json!({ "task": task, "changed": !applied.noop, "commit": applied.commit }));
+        return Ok(0);
+    }
+    if applied.noop {
+        ctx.ui
+            .status(&format!("{}: nothing to change", applied.task_id));
+    } else {
+        ctx.ui.success(what);
+        if let Some(c) = &applied.commit {
+            ctx.ui.status(&format!(
+                "committed {} as {}",
+                applied.message,
+                &c[..8.min(c.len())]
+            ));
+        }
+    }
+    ctx.ui.data(&applied.task_id);
+    Ok(0)
+}
+
+fn show(ctx: &Context, id: Option<&str>) -> Result<u8> {
+    let file = queue_store::load(ctx)?;
+    let tasks: Vec<&Task> = match id {
+        None => file.queue.tasks.iter().collect(),
+        Some(id) => vec![file.queue.task(id).ok_or_else(|| {
+            Error::usage(format!("no task {id} in the queue")).hint("wt queue show lists them")
+        })?],
+    };
+    print_tasks(ctx, tasks);
+    Ok(0)
+}
+
+fn print_tasks(ctx: &Context, tasks: Vec<&Task>) {
+    if ctx.ui.json_mode() {
+        ctx.ui.json(&TaskList { tasks });
+        return;
+    }
+    let mut table = Table::new(&["ID", "STATUS", "ROLE", "OWNER", "DEPENDS_ON", "TITLE"]);
+    for t in &tasks {
+        let role = match t.lane {
+            Some(n) => format!("{}:{n}", t.role),
+            None => t.role.clone(),
+        };
+        let deps = if t.depends_on.is_empty() {
+            "-".to_string()
+        } else {
+            t.depends_on.join(",")
+        };
+        table.row(vec![
+            t.id.clone(),
+            t.status.as_str().to_string(),
+            role,
+            t.owner.clone().unwrap_or_else(|| "-".into()),
+            deps,
+            t.title.clone(),
+        ]);
+    }
+    if tasks.is_empty() {
+        ctx.ui.status("no tasks");
+    } else {
+        for line in table.lines() {
+            ctx.ui.data(&line);
+        }
+    }
+}
+
+fn validate(ctx: &Context) -> Result<u8> {
+    let file = queue_store::load(ctx)?;
+    let problems = problems(ctx, &file.queue)?;
+    if ctx.ui.json_mode() {
+        ctx.ui.json(&serde_json::json!({ "ok": problems.is_empty(), "tasks": file.queue.tasks.len(), "problems": problems }));
+    } else if problems.is_empty() {
+        ctx.ui.success(&format!(
+            "{}: {} tasks, no problems",
+            file.rel.display(),
+            file.queue.tasks.len()
+        ));
+    } else {
+        for p in &problems {
+            let at = p
+                .line
+                .map(|l| format!("{}:{l}: ", file.rel.display()))
+                .unwrap_or_default();
+            ctx.ui.data(&format!("{at}{}", p.message));
+            if !p.fix.is_empty() {
+                ctx.ui.data(&format!("    fix: {}", p.fix));
+            }
+        }
+        ctx.ui.status(&format!("{} problem(s)", problems.len()));
+    }
+    Ok(if problems.is_empty() { 0 } else { 1 })
+}
+
+/// Every problem of the queue, with `merged_commit`s checked against base.
+fn problems(ctx: &Context, q: &Queue) -> Result<Vec<queue::Problem>> {
+    let repo = ctx.repo()?.open()?;
+    let base_tip = ctx.base()?.tip(&repo);
+    let on_base = |commit: &str| -> Option<bool> {
+        let tip = base_tip?;
+        let Ok(obj) = repo.revparse_single(commit) else {
+            return Some(false);
+        };
+        let oid = obj.peel_to_commit().ok()?.id();
+        Some(oid == tip || repo.graph_descendant_of(tip, oid).unwrap_or(false))
+    };
+    Ok(queue::validate(q, &on_base))
 }
 
 /// The task each lane branch has claimed (`branch -> task id`), for `wt status`. Empty when no
 /// queue is configured or it cannot be read (status never fails because of the queue).
-pub fn claimed_tasks(_ctx: &Context) -> std::collections::HashMap<String, String> {
-    std::collections::HashMap::new()
+pub fn claimed_tasks(ctx: &Context) -> HashMap<String, String> {
+    let Some(Ok(file)) = queue_store::try_load(ctx) else {
+        return HashMap::new();
+    };
+    let Ok(cfg) = ctx.config() else {
+        return HashMap::new();
+    };
+    cfg.lanes
+        .iter()
+        .filter_map(|l| {
+            queue::lane_task(&file.queue, &l.role, l.index, &l.branch)
+                .map(|t| (l.branch.clone(), t.id.clone()))
+        })
+        .collect()
 }
 
-/// Reasons the lane cannot be torn down because of its tasks, each with a fix.
-pub fn open_tasks_of(_ctx: &Context, _lane: &crate::config::Lane) -> Vec<(String, String)> {
-    Vec::new()
+/// Reasons the lane cannot be torn down because of its tasks, each with a fix: the playbook
+/// tears a lane down only when its role (V1) or lane (V2) has no todo, in_progress or blocked
+/// task left.
+pub fn open_tasks_of(ctx: &Context, lane: &Lane) -> Vec<(String, String)> {
+    let file = match queue_store::try_load(ctx) {
+        None => return Vec::new(),
+        Some(Ok(f)) => f,
+        Some(Err(e)) => {
+            return vec![(
+                format!("the queue cannot be read: {}", e.message),
+                "fix the queue file, or pass --force-tasks".into(),
+            )]
+        }
+    };
+    let open: Vec<&Task> = file
+        .queue
+        .tasks
+        .iter()
+        .filter(|t| t.role == lane.role && t.status != Status::Done)
+        .filter(|t| {
+            lane.index.is_none()
+                || t.lane == lane.index
+                || t.branch.as_deref() == Some(lane.branch.as_str())
+        })
+        .collect();
+    if open.is_empty() {
+        return Vec::new();
+    }
+    let ids: Vec<String> = open
+        .iter()
+        .take(5)
+        .map(|t| format!("{} ({})", t.id, t.status.as_str()))
+        .collect();
+    let more = if open.len() > 5 {
+        format!(" and {} more", open.len() - 5)
+    } else {
+        String::new()
+    };
+    vec![(
+        format!(
+            "{} still has {} open task(s): {}{more}",
+            lane.id,
+            open.len(),
+            ids.join(", ")
+        ),
+        "finish or re-plan them, or pass --force-tasks to tear down anyway".to_string(),
+    )]
 }
 
 /// The task a lane has claimed, as the merge, check and handoff need it.
@@ -71,28 +422,103 @@ pub struct ClaimedTask {
 }
 
 /// The lane's claimed (in_progress) task, if a queue is configured and it has one.
-pub fn claimed_task(_ctx: &Context, _lane: &crate::config::Lane) -> Result<Option<ClaimedTask>> {
-    Ok(None)
+pub fn claimed_task(ctx: &Context, lane: &Lane) -> Result<Option<ClaimedTask>> {
+    let Some(file) = queue_store::try_load(ctx) else {
+        return Ok(None);
+    };
+    let file = file?;
+    let Some(task) = queue::lane_task(&file.queue, &lane.role, lane.index, &lane.branch) else {
+        return Ok(None);
+    };
+    Ok(Some(claimed(&file.queue, task)))
+}
+
+fn claimed(q: &Queue, task: &Task) -> ClaimedTask {
+    ClaimedTask {
+        id: task.id.clone(),
+        status: task.status.as_str().to_string(),
+        owner: task.owner.clone(),
+        depends_on: task.depends_on.clone(),
+        depends_on_satisfied: unmet(q, task).is_empty(),
+        acceptance_checks: task.acceptance_checks.clone(),
+    }
+}
+
+/// The dependencies of `task` that are not done, with their status.
+fn unmet(q: &Queue, task: &Task) -> Vec<String> {
+    task.depends_on
+        .iter()
+        .filter_map(|d| match q.task(d) {
+            Some(t) if t.status == Status::Done => None,
+            Some(t) => Some(format!("{d} ({})", t.status.as_str())),
+            None => Some(format!("{d} (unknown)")),
+        })
+        .collect()
 }
 
 /// Called by `wt merge` after base moved to `merged_commit`: mark the task done (file edit on base
-/// with commit/push, or the delegate argv). Must be idempotent: a rerun after a crash calls it
-/// again for a task that may already be done.
-pub fn mark_done(
-    _ctx: &Context,
-    _lane: &crate::config::Lane,
-    _task: &str,
-    _merged_commit: &str,
-) -> Result<()> {
+/// with commit/push, or the delegate argv). Idempotent: a rerun after a crash finds it done with
+/// the same commit and changes nothing.
+pub fn mark_done(ctx: &Context, _lane: &Lane, task: &str, merged_commit: &str) -> Result<()> {
+    let now = queue_store::now();
+    let plan = |q: &Queue| queue::plan_done(q, task, merged_commit, &now);
+    let owner = queue_store::load(ctx)?
+        .queue
+        .task(task)
+        .and_then(|t| t.owner.clone())
+        .unwrap_or_default();
+    change(ctx, plan, Status::Done, &owner)?;
     Ok(())
 }
 
 /// Preflight's queue checks: the queue is valid, and the lane's claimed task has every dependency
 /// done.
-pub fn preflight_checks(_ctx: &Context, _lane: &crate::config::Lane) -> Vec<crate::ui::Check> {
-    vec![crate::ui::Check::warn(
-        "queue",
-        "queue checks not available in this build",
-        "check the queue by hand",
-    )]
+pub fn preflight_checks(ctx: &Context, lane: &Lane) -> Vec<Check> {
+    let file = match queue_store::try_load(ctx) {
+        None => return vec![Check::ok("queue", "no queue configured")],
+        Some(Err(e)) => {
+            return vec![Check::fail(
+                "queue",
+                &e.message,
+                e.hints.first().map_or("fix the queue file", |h| h.as_str()),
+            )]
+        }
+        Some(Ok(f)) => f,
+    };
+    let mut checks = Vec::new();
+    match problems(ctx, &file.queue) {
+        Ok(p) if p.is_empty() => checks.push(Check::ok(
+            "queue",
+            &format!(
+                "{} valid ({} tasks)",
+                file.rel.display(),
+                file.queue.tasks.len()
+            ),
+        )),
+        Ok(p) => checks.push(Check::fail(
+            "queue",
+            &format!("{} problem(s), first: {}", p.len(), p[0].message),
+            "run `wt queue validate` and fix each problem",
+        )),
+        Err(e) => checks.push(Check::fail("queue", &e.message, "check the repository")),
+    }
+    match queue::lane_task(&file.queue, &lane.role, lane.index, &lane.branch) {
+        None => checks.push(Check::warn(
+            "task",
+            "no claimed task",
+            &format!("wt queue claim {} --owner NAME", lane.id),
+        )),
+        Some(t) => match unmet(&file.queue, t).as_slice() {
+            [] => checks.push(Check::ok(
+                "task",
+                &format!("{} in_progress, dependencies done", t.id),
+            )),
+            unmet => checks.push(Check::fail(
+                "task",
+                &format!("{} depends on unfinished {}", t.id, unmet.join(", ")),
+                &format!("wt queue set {} blocked --by {}", t.id, t.depends_on[0]),
+            )),
+        },
+    }
+    checks
 }

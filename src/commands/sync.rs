@@ -194,7 +194,7 @@ fn sync_lane(
 pub fn ready<'a>(lane: &'a Lane, entries: &[WorktreeEntry]) -> Result<Ready<'a>> {
     let state = lane_state::locate(lane, entries);
     let path = lane.path.display();
-    let at = sh(&lane.path);
+    let at = crate::ui::quote(&lane.path);
     let entry = match &state.entry {
         Some(e) if state.exists => e,
         _ => {
@@ -256,7 +256,7 @@ fn refuse_dirty(lane: &Lane, dir: &std::path::Path) -> Result<()> {
     .details(dirty.paths.iter().take(10).cloned())
     .hint(format!(
         "commit them (or `git -C {} stash`), then run the command again",
-        sh(&lane.path)
+        crate::ui::quote(&lane.path)
     )))
 }
 
@@ -308,7 +308,7 @@ fn foreign_push(repo: &Repository, remote: &str, ready: &Ready, remote_tip: Oid)
     .hint(format!(
         "look at them (`git log {remote}/{}`), integrate them in {} (`git rebase {remote}/{}` or a merge), then run `wt sync {}`",
         lane.branch,
-        sh(&lane.path),
+        crate::ui::quote(&lane.path),
         lane.branch,
         lane.id
     ))
@@ -375,7 +375,7 @@ fn restore(ready: &Ready) -> Result<()> {
         ))
         .hint(format!(
             "run `git -C {} rebase --abort` by hand",
-            sh(&lane.path)
+            crate::ui::quote(&lane.path)
         ))
     })?;
     let repo = Repository::open(&lane.path).map_err(|e| Error::git(e.message().to_string()))?;
@@ -393,7 +393,7 @@ fn restore(ready: &Ready) -> Result<()> {
         ))
         .hint(format!(
             "its old tip is in the reflog: `git -C {} reflog {}`",
-            sh(&lane.path),
+            crate::ui::quote(&lane.path),
             lane.branch
         )))
     }
@@ -451,7 +451,7 @@ impl Stop {
 
 fn conflict_restored(ready: &Ready, stop: &Stop) -> Error {
     let lane = ready.lane;
-    let at = sh(&lane.path);
+    let at = crate::ui::quote(&lane.path);
     let upstream = &stop.upstream;
     Error::conflict(format!(
         "rebasing {} onto {upstream} {}; the rebase was aborted and the lane is as it was",
@@ -468,7 +468,7 @@ fn conflict_restored(ready: &Ready, stop: &Stop) -> Error {
 
 fn conflict_kept(ready: &Ready, stop: &Stop) -> Error {
     let lane = ready.lane;
-    let at = sh(&lane.path);
+    let at = crate::ui::quote(&lane.path);
     Error::conflict(format!(
         "rebasing {} onto {} {}; the rebase is left in progress in {}",
         lane.id,
@@ -541,18 +541,4 @@ pub fn short(oid: Oid) -> String {
 
 pub fn short_sha(sha: &str) -> String {
     sha.chars().take(7).collect()
-}
-
-/// A path as it can be pasted into a shell: single-quoted when it holds anything but plain
-/// characters (lane directories often contain spaces).
-pub fn sh(path: &std::path::Path) -> String {
-    let text = path.display().to_string();
-    let plain = text
-        .chars()
-        .all(|c| c.is_ascii_alphanumeric() || "/._-+:@%=,".contains(c));
-    if plain && !text.is_empty() {
-        text
-    } else {
-        format!("'{}'", text.replace('\'', "'\\''"))
-    }
 }

@@ -171,3 +171,18 @@ fn write_stdout(args: std::fmt::Arguments<'_>) {
         std::process::exit(3);
     }
 }
+
+/// A path as it can be pasted into a shell: single-quoted when it holds anything but plain
+/// characters (lane directories often contain spaces). For hints only; wt itself never runs a
+/// shell string built from a path.
+pub fn quote(path: &std::path::Path) -> String {
+    let text = path.display().to_string();
+    let plain = text
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || "/._-+:@%=,".contains(c));
+    if plain && !text.is_empty() {
+        text
+    } else {
+        format!("'{}'", text.replace('\'', "'\\''"))
+    }
+}

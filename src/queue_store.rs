@@ -1,0 +1,345 @@
+//! The queue file on disk and in git (SPEC section 6): read from the main checkout (never from a
+//! lane), bounded in size before it is read, written atomically (temp file, fsync, rename in the
+//! same directory), committed on base as one small commit per change and pushed as a plain
+//! fast-forward. A rejected push means another machine changed the queue: drop only our commit,
+//! take the remote's base, re-read, re-plan (a task claimed meanwhile is refused by the rules,
+//! never claimed twice) and try again. The caller holds the repository lock.
+
+use crate::config::QueueConfig;
+use crate::context::Context;
+use crate::error::{Error, Result};
+use crate::git::{git, BaseRef, RepoInfo};
+use crate::queue::{self, Plan, Queue, RuleError};
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+/// How many times a rejected queue push is retried after re-reading the remote's queue.
+const PUSH_ATTEMPTS: usize = 5;
+
+pub struct QueueFile {
+    /// Absolute path in the main checkout.
+    pub path: PathBuf,
+    /// The path relative to the repository root, as lanes.toml gives it.
+    pub rel: PathBuf,
+    pub text: String,
+    pub queue: Queue,
+}
+
+/// The `[queue]` table, or an error saying the queue is not configured.
+pub fn config(ctx: &Context) -> Result<&QueueConfig> {
+    ctx.config()?.queue.as_ref().ok_or_else(|| {
+        Error::usage("no queue configured")
+            .hint("add `[queue]` with `path = \"...\"` to lanes.toml")
+    })
+}
+
+/// Read and parse the queue file; errors name the line and column (exit 2).
+pub fn load(ctx: &Context) -> Result<QueueFile> {
+    let qc = config(ctx)?;
+    let path = ctx.repo()?.main.join(&qc.path);
+    read(&path, &qc.path)
+}
+
+/// The queue when one is configured and readable; None otherwise (for status and preflight,
+/// which report rather than fail).
+pub fn try_load(ctx: &Context) -> Option<Result<QueueFile>> {
+    ctx.config().ok()?.queue.as_ref()?;
+    Some(load(ctx))
+}
+
+fn read(path: &Path, rel: &Path) -> Result<QueueFile> {
+    let label = rel.display().to_string();
+    let meta = std::fs::metadata(path).map_err(|e| {
+        Error::usage(format!("cannot read the queue file {label}: {e}"))
+            .hint("create it with `version: 1` and `tasks: []`, or fix [queue] path in lanes.toml")
+    })?;
+    if meta.len() > queue::MAX_QUEUE_BYTES as u64 {
+        return Err(Error::usage(format!(
+            "{label}: {} bytes is over the {} byte limit",
+            meta.len(),
+            queue::MAX_QUEUE_BYTES
+        ))
+        .hint("archive done tasks into another file"));
+    }
+    let bytes = std::fs::read(path)?;
+    let parsed = queue::parse(&bytes, &label)?;
+    let text = String::from_utf8(bytes).expect("parse accepted it as UTF-8");
+    Ok(QueueFile {
+        path: path.to_path_buf(),
+        rel: rel.to_path_buf(),
+        text,
+        queue: parsed,
+    })
+}
+
+/// Replace `path` with `text` so that a crash leaves either the old or the new file, never half.
+pub fn write_atomic(path: &Path, text: &str) -> Result<()> {
+    let dir = path.parent().unwrap_or(Path::new("."));
+    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
+    tmp.write_all(text.as_bytes())?;
+    tmp.as_file().sync_all()?;
+    if let Ok(meta) = std::fs::metadata(path) {
+        let _ = std::fs::set_permissions(tmp.path(), meta.permissions());
+    }
+    tmp.persist(path).map_err(|e| Error::from(e.error))?;
+    if let Ok(d) = std::fs::File::open(dir) {
+        let _ = d.sync_all();
+    }
+    Ok(())
+}
+
+/// What an applied change did.
+pub struct Applied {
+    pub task_id: String,
+    pub message: String,
+    /// Nothing needed changing (already in that state).
+    pub noop: bool,
+    /// The queue commit on base, when `queue.commit` is on.
+    pub commit: Option<String>,
+}
+
+/// Plan a change against the current queue and apply it: file edit, commit and push as the
+/// config says. `plan` is called again after every rejected push, on the remote's queue.
+pub fn apply<F>(ctx: &Context, plan: F) -> Result<Applied>
+where
+    F: Fn(&Queue) -> Result<Plan, RuleError>,
+{
+    let qc = config(ctx)?;
+    let info = ctx.repo()?;
+    if !qc.commit {
+        let file = load(ctx)?;
+        let p = plan(&file.queue)?;
+        edit_file(&file, &p)?;
+        let noop = p.is_noop();
+        return Ok(Applied {
+            task_id: p.task_id,
+            noop,
+            message: p.message,
+            commit: None,
+        });
+    }
+    let base = ctx.base()?;
+    let pushing = qc.push && base.remote.is_some();
+    check_main(info, &base, &qc.path, pushing)?;
+    for attempt in 1..=PUSH_ATTEMPTS {
+        if pushing {
+            catch_up(info, &base)?;
+        }
+        let file = load(ctx)?;
+        let p = plan(&file.queue)?;
+        if p.is_noop() {
+            return Ok(Applied {
+                task_id: p.task_id,
+                noop: true,
+                message: p.message,
+                commit: None,
+            });
+        }
+        let before = git(&info.main).read(["rev-parse", "HEAD"])?;
+        edit_file(&file, &p)?;
+        let sha = commit(info, &file.rel, &p.message, &before, &file.text)?;
+        if !pushing {
+            return Ok(Applied {
+                task_id: p.task_id,
+                noop: false,
+                message: p.message,
+                commit: Some(sha),
+            });
+        }
+        match push(info, &base, &sha) {
+            Ok(true) => {
+                return Ok(Applied {
+                    task_id: p.task_id,
+                    noop: false,
+                    message: p.message,
+                    commit: Some(sha),
+                })
+            }
+            Ok(false) => {
+                drop_commit(info, &before)?;
+                if attempt < PUSH_ATTEMPTS {
+                    ctx.ui.status(&format!(
+                        "the remote's queue changed meanwhile; re-reading it (attempt {})",
+                        attempt + 1
+                    ));
+                }
+            }
+            Err(e) => {
+                drop_commit(info, &before)?;
+                return Err(e.hint("the queue change was undone locally; run the command again when the remote answers"));
+            }
+        }
+    }
+    Err(Error::git(format!("the remote's base kept moving; the queue change was not made after {PUSH_ATTEMPTS} attempts"))
+        .hint("run the command again"))
+}
+
+fn edit_file(file: &QueueFile, p: &Plan) -> Result<()> {
+    if p.is_noop() {
+        return Ok(());
+    }
+    let label = file.rel.display().to_string();
+    let text = queue::set_fields(&file.text, &label, &p.task_id, &p.changes)?;
+    write_atomic(&file.path, &text)
+}
+
+/// Queue commits go on base in the main checkout: it must be on base, its copy of the queue
+/// file must be unmodified, and (when pushing) local base must not carry unpushed commits that a
+/// queue push would publish by the way.
+fn check_main(info: &RepoInfo, base: &BaseRef, rel: &Path, pushing: bool) -> Result<()> {
+    let repo = info.open()?;
+    let head = repo
+        .head()
+        .ok()
+        .and_then(|h| h.shorthand().ok().map(str::to_string));
+    if head.as_deref() != Some(base.name.as_str()) {
+        return Err(Error::refused(format!(
+            "the main checkout {} is not on {} (queue changes are committed on base)",
+            info.main.display(),
+            base.name
+        ))
+        .hint(format!(
+            "git -C {} switch {}",
+            crate::ui::quote(&info.main),
+            base.name
+        )));
+    }
+    let status = git(&info.main).read([
+        std::ffi::OsStr::new("status"),
+        "--porcelain".as_ref(),
+        "--".as_ref(),
+        rel.as_os_str(),
+    ])?;
+    if !status.trim().is_empty() {
+        return Err(Error::refused(format!(
+            "{} has uncommitted changes in the main checkout",
+            rel.display()
+        ))
+        .hint("commit or discard them first: wt commits each queue change itself"));
+    }
+    if pushing {
+        let local = repo.refname_to_id(&base.local_ref()).ok();
+        let remote = base.remote_ref().and_then(|r| repo.refname_to_id(&r).ok());
+        if let (Some(l), Some(r)) = (local, remote) {
+            if l != r
+                && !repo.graph_descendant_of(r, l).unwrap_or(false)
+                && repo.graph_descendant_of(l, r).unwrap_or(false)
+            {
+                return Err(Error::refused(format!(
+                    "local {} has commits that are not on {}",
+                    base.name,
+                    base.upstream_name()
+                ))
+                .hint(
+                    "push or drop them first, so that a queue push publishes only the queue change",
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Fetch and fast-forward the main checkout to the remote's base.
+fn catch_up(info: &RepoInfo, base: &BaseRef) -> Result<()> {
+    let remote = base.remote.as_deref().unwrap_or("origin");
+    git(&info.main)
+        .network()
+        .run([
+            "fetch",
+            "--quiet",
+            remote,
+            &format!("+refs/heads/{0}:refs/remotes/{remote}/{0}", base.name),
+        ])
+        .map_err(|e| e.context(format!("cannot fetch {remote}")))?;
+    git(&info.main)
+        .run(["merge", "--ff-only", "--quiet", &base.upstream_ref()])
+        .map_err(|e| {
+            e.context(format!(
+                "cannot fast-forward {} to {}",
+                base.name,
+                base.upstream_name()
+            ))
+            .hint("local base has diverged from the remote: reconcile it by hand")
+        })?;
+    Ok(())
+}
+
+fn commit(
+    info: &RepoInfo,
+    rel: &Path,
+    message: &str,
+    before: &str,
+    old_text: &str,
+) -> Result<String> {
+    let main = git(&info.main);
+    let path = rel.as_os_str();
+    let done = main
+        .run([std::ffi::OsStr::new("add"), "--".as_ref(), path])
+        .and_then(|_| {
+            main.run([
+                std::ffi::OsStr::new("commit"),
+                "--quiet".as_ref(),
+                "-m".as_ref(),
+                message.as_ref(),
+                "--".as_ref(),
+                path,
+            ])
+        });
+    if let Err(e) = done {
+        // why: a refused commit (a hook, say) must not leave the edited file behind.
+        let _ = write_atomic(&info.main.join(rel), old_text);
+        let _ = main.run([
+            std::ffi::OsStr::new("reset"),
+            "--quiet".as_ref(),
+            before.as_ref(),
+            "--".as_ref(),
+            path,
+        ]);
+        return Err(e.context("cannot commit the queue change; the file was restored"));
+    }
+    Ok(main.read(["rev-parse", "HEAD"])?)
+}
+
+/// Push the queue commit as a plain fast-forward of base. Ok(false): rejected because the
+/// remote's base moved.
+fn push(info: &RepoInfo, base: &BaseRef, sha: &str) -> Result<bool> {
+    let remote = base.remote.as_deref().unwrap_or("origin");
+    let out = git(&info.main)
+        .network()
+        .output([
+            "push",
+            "--porcelain",
+            "--quiet",
+            remote,
+            &format!("{sha}:refs/heads/{}", base.name),
+        ])
+        .map_err(|e| e.context(format!("cannot push the queue change to {remote}")))?;
+    if out.code == 0 {
+        return Ok(true);
+    }
+    let text = out.stdout_str();
+    let rejected = text.lines().any(|l| {
+        l.starts_with('!') && (l.contains("non-fast-forward") || l.contains("fetch first"))
+    });
+    if rejected {
+        Ok(false)
+    } else {
+        Err(
+            Error::git(format!("cannot push the queue change to {remote}"))
+                .details(out.stderr.lines().map(str::to_string)),
+        )
+    }
+}
+
+/// Drop our own queue commit, and only it: the main checkout goes back to `before`.
+fn drop_commit(info: &RepoInfo, before: &str) -> Result<()> {
+    git(&info.main)
+        .run(["reset", "--quiet", "--keep", before])
+        .map_err(|e| e.context("cannot drop the unpushed queue commit"))?;
+    Ok(())
+}
+
+/// Now, as the queue stores times.
+pub fn now() -> String {
+    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
+}
