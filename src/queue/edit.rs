@@ -206,19 +206,27 @@ impl<'a> Ctx<'a> {
         index: usize,
         expected: Task,
     ) -> Result<(), QueueError> {
-        let mut want = before.clone();
-        want.tasks[index] = expected;
-        let offset = self.task_offset(&before.tasks[index]);
+        let matches = |got: &Queue| {
+            got.version == before.version
+                && got.tasks.len() == before.tasks.len()
+                && got
+                    .tasks
+                    .iter()
+                    .zip(&before.tasks)
+                    .enumerate()
+                    .all(|(i, (g, b))| g.same_content(if i == index { &expected } else { b }))
+        };
+        let offset = || self.task_offset(&before.tasks[index]);
         let fix = "nothing was written; please report this with the queue file";
-        match parse_str(out, self.file) {
-            Ok((got, _)) if got.same_content(&want) => Ok(()),
+        match super::parse::parse(out.as_bytes(), self.file) {
+            Ok(got) if matches(&got) => Ok(()),
             Ok(_) => Err(self.error(
-                offset,
+                offset(),
                 "internal error: the edit changed more than intended".into(),
                 fix,
             )),
             Err(e) => Err(self.error(
-                offset,
+                offset(),
                 format!("internal error: the edit broke the file ({})", e.message),
                 fix,
             )),

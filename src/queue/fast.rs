@@ -11,7 +11,26 @@ use std::borrow::Cow;
 
 use super::yaml::{Kind, Node, Style};
 
-pub(crate) fn tree(src: &str) -> Option<Node<'_>> {
+/// The tree and the byte offset where each line starts (the reader visits every line once,
+/// so it collects them for error and task line numbers at no extra pass).
+pub(crate) fn tree(src: &str) -> Option<(Node<'_>, Vec<usize>)> {
+    read(src, None)
+}
+
+/// Like [`tree`], but hands each item of the top-level `tasks` block sequence to `sink` (with
+/// its 1-based line) instead of keeping it, so a large queue is never held twice in memory.
+/// The returned tree's `tasks` sequence is then empty. `sink` returns false to give up.
+pub(crate) fn stream<'a>(
+    src: &'a str,
+    sink: &mut dyn FnMut(Node<'a>, usize) -> bool,
+) -> Option<Node<'a>> {
+    read(src, Some(sink)).map(|(root, _)| root)
+}
+
+fn read<'a, 's>(
+    src: &'a str,
+    sink: Option<&'s mut dyn FnMut(Node<'a>, usize) -> bool>,
+) -> Option<(Node<'a>, Vec<usize>)> {
     if !plain_bytes(src.as_bytes()) {
         return None;
     }
@@ -22,37 +41,43 @@ pub(crate) fn tree(src: &str) -> Option<Node<'_>> {
         peeked: None,
         bail: false,
         seen_content: false,
+        line_starts: vec![0],
+        sink,
+        stream_next_seq: false,
     };
     let first = r.peek()?;
     if first.indent != 0 {
         return None;
     }
     let root = r.block_map(0)?;
-    (r.peek().is_none() && !r.bail).then_some(root)
+    (r.peek().is_none() && !r.bail).then_some((root, r.line_starts))
 }
 
 /// Tabs, control characters, lone CRs, a byte-order mark and the non-characters YAML forbids
 /// all send the file to the full parser, which knows their exact rules.
 fn plain_bytes(b: &[u8]) -> bool {
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'\n' | b' '..=b'~' => {}
-            b'\r' if b.get(i + 1) == Some(&b'\n') => {}
-            0xC2 if b.get(i + 1).is_some_and(|c| (0x80..=0x9F).contains(c)) => return false,
-            0xEF if matches!(
-                b.get(i + 1..i + 3),
-                Some([0xBB, 0xBF] | [0xBF, 0xBE] | [0xBF, 0xBF])
-            ) =>
-            {
-                return false
-            }
-            0x80..=0xFF => {}
-            _ => return false,
-        }
-        i += 1;
-    }
-    true
+    // why: whole chunks of printable ASCII are checked without branches (the compiler
+    // vectorizes the fold); only chunks holding anything else take the exact path.
+    b.chunks(64).enumerate().all(|(n, chunk)| {
+        let ascii = chunk.iter().fold(true, |ok, &c| {
+            ok & ((b' '..=b'~').contains(&c) | (c == b'\n'))
+        });
+        ascii || exact_bytes(b, n * 64, n * 64 + chunk.len())
+    })
+}
+
+fn exact_bytes(b: &[u8], start: usize, end: usize) -> bool {
+    (start..end).all(|i| match b[i] {
+        b'\n' | b' '..=b'~' => true,
+        b'\r' => b.get(i + 1) == Some(&b'\n'),
+        0xC2 => !b.get(i + 1).is_some_and(|c| (0x80..=0x9F).contains(c)),
+        0xEF => !matches!(
+            b.get(i + 1..i + 3),
+            Some([0xBB, 0xBF] | [0xBF, 0xBE] | [0xBF, 0xBF])
+        ),
+        0x80..=0xFF => true,
+        _ => false,
+    })
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -66,7 +91,7 @@ struct Line {
     next: usize,
 }
 
-struct Reader<'a> {
+struct Reader<'a, 's> {
     src: &'a str,
     b: &'a [u8],
     pos: usize,
@@ -74,9 +99,13 @@ struct Reader<'a> {
     /// Set when a document marker shows up where this reader does not handle one.
     bail: bool,
     seen_content: bool,
+    line_starts: Vec<usize>,
+    sink: Option<&'s mut dyn FnMut(Node<'a>, usize) -> bool>,
+    /// Set while reading the value of the top-level `tasks` key, when streaming.
+    stream_next_seq: bool,
 }
 
-impl<'a> Reader<'a> {
+impl<'a> Reader<'a, '_> {
     /// The next line holding content, skipping blank and comment-only lines.
     fn peek(&mut self) -> Option<Line> {
         if self.peeked.is_none() {
@@ -108,12 +137,15 @@ impl<'a> Reader<'a> {
         None
     }
 
-    fn raw_line(&self, start: usize) -> Line {
+    fn raw_line(&mut self, start: usize) -> Line {
         let nl = self.b[start..]
             .iter()
             .position(|&c| c == b'\n')
             .map(|i| start + i);
         let next = nl.map_or(self.b.len(), |i| i + 1);
+        if nl.is_some() {
+            self.line_starts.push(next);
+        }
         let mut end = nl.unwrap_or(self.b.len());
         if end > start && self.b[end - 1] == b'\r' {
             end -= 1;
@@ -149,7 +181,8 @@ impl<'a> Reader<'a> {
 
     fn block_map(&mut self, indent: usize) -> Option<Node<'a>> {
         let first = self.peek()?;
-        let mut entries = Vec::new();
+        let mut entries = Vec::with_capacity(16);
+        self.stream_next_seq = false;
         self.consume();
         entries.push(self.entry(first, first.content, indent)?);
         self.more_entries(indent, &mut entries)?;
@@ -185,7 +218,11 @@ impl<'a> Reader<'a> {
         };
         let rest = skip_spaces(self.b, colon + 1, l.end);
         let value = if rest == l.end || self.b[rest] == b'#' {
-            self.nested_value(indent, colon)?
+            self.stream_next_seq =
+                self.sink.is_some() && indent == 0 && &self.src[at..colon] == "tasks";
+            let value = self.nested_value(indent, colon);
+            self.stream_next_seq = false;
+            value?
         } else {
             self.inline_value(rest, l.end)?
         };
@@ -231,7 +268,9 @@ impl<'a> Reader<'a> {
     }
 
     fn block_seq(&mut self, indent: usize) -> Option<Node<'a>> {
+        let streaming = std::mem::take(&mut self.stream_next_seq);
         let mut items = Vec::new();
+        let mut span: Option<std::ops::Range<usize>> = None;
         while let Some(l) = self.peek() {
             if l.indent < indent || (l.indent == indent && !is_dash(self.b, l)) {
                 break;
@@ -240,13 +279,25 @@ impl<'a> Reader<'a> {
                 return None;
             }
             self.consume();
-            items.push(self.seq_item(l)?);
+            let item = self.seq_item(l)?;
+            let start = span.as_ref().map_or(item.span.start, |s| s.start);
+            span = Some(start..item.span.end);
+            if streaming {
+                self.give(item)?;
+            } else {
+                items.push(item);
+            }
         }
-        let span = items.first()?.span.start..items.last()?.span.end;
         Some(Node {
-            span,
+            span: span?,
             kind: Kind::Seq(items, false),
         })
+    }
+
+    fn give(&mut self, item: Node<'a>) -> Option<()> {
+        let line = self.line_starts.partition_point(|&s| s <= item.span.start);
+        let sink = self.sink.as_mut()?;
+        sink(item, line).then_some(())
     }
 
     fn seq_item(&mut self, l: Line) -> Option<Node<'a>> {
@@ -261,7 +312,8 @@ impl<'a> Reader<'a> {
             return self.inline_value(at, l.end);
         }
         let indent = at - (l.content - l.indent);
-        let mut entries = vec![self.entry(l, at, indent)?];
+        let mut entries = Vec::with_capacity(16);
+        entries.push(self.entry(l, at, indent)?);
         self.more_entries(indent, &mut entries)?;
         Some(map_node(entries))
     }
@@ -506,16 +558,21 @@ fn hex_escape(src: &str, at: usize, digits: usize, end: usize, out: &mut String)
 
 #[cfg(test)]
 mod tests {
-    use super::super::yaml::full_tree;
+    use super::super::yaml::{full_tree, LineIndex};
     use super::*;
 
     /// Whatever the fast reader accepts must equal what the full parser builds, spans included.
     fn same_as_full(src: &str) -> bool {
         let fast = tree(src);
-        if let Some(f) = &fast {
+        if let Some((f, starts)) = &fast {
             let full = full_tree(src)
                 .unwrap_or_else(|e| panic!("fast accepted what full refuses: {src:?}: {e:?}"));
             assert_eq!(f, &full, "trees differ for {src:?}");
+            assert_eq!(
+                starts,
+                LineIndex::new(src).starts(),
+                "line starts differ for {src:?}"
+            );
         }
         fast.is_some()
     }

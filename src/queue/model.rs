@@ -86,6 +86,76 @@ pub const TASK_FIELDS: &[&str] = &[
     "notes",
 ];
 
+/// A task field, in [`TASK_FIELDS`] order.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Field {
+    Id,
+    Title,
+    Role,
+    Lane,
+    Status,
+    Owner,
+    Branch,
+    DependsOn,
+    AcceptanceChecks,
+    BlockedBy,
+    ClaimedAt,
+    CompletedAt,
+    MergedCommit,
+    ParentId,
+    Slice,
+    MergeOrder,
+    Description,
+    Notes,
+}
+
+impl Field {
+    pub const ALL: [Field; 18] = [
+        Field::Id,
+        Field::Title,
+        Field::Role,
+        Field::Lane,
+        Field::Status,
+        Field::Owner,
+        Field::Branch,
+        Field::DependsOn,
+        Field::AcceptanceChecks,
+        Field::BlockedBy,
+        Field::ClaimedAt,
+        Field::CompletedAt,
+        Field::MergedCommit,
+        Field::ParentId,
+        Field::Slice,
+        Field::MergeOrder,
+        Field::Description,
+        Field::Notes,
+    ];
+
+    pub fn name(self) -> &'static str {
+        TASK_FIELDS[self as usize]
+    }
+
+    pub fn from_name(name: &str) -> Option<Field> {
+        TASK_FIELDS
+            .iter()
+            .position(|f| *f == name)
+            .map(|i| Field::ALL[i])
+    }
+
+    /// The naming rule a value of this field must satisfy, if any.
+    pub fn name_kind(self) -> Option<NameKind> {
+        match self {
+            Field::Id | Field::Owner | Field::BlockedBy | Field::ParentId | Field::DependsOn => {
+                Some(NameKind::Id)
+            }
+            Field::Role => Some(NameKind::Role),
+            Field::Branch => Some(NameKind::Branch),
+            Field::MergedCommit => Some(NameKind::Commit),
+            _ => None,
+        }
+    }
+}
+
 /// The keys of the file's top-level mapping.
 pub const ROOT_FIELDS: &[&str] = &["version", "tasks"];
 
@@ -200,76 +270,125 @@ impl Task {
     }
 
     pub fn same_content(&self, other: &Task) -> bool {
-        Task {
-            line: None,
-            ..self.clone()
-        } == Task {
-            line: None,
-            ..other.clone()
-        }
+        // why: destructured without `..`, so a new field cannot be forgotten here.
+        let Task {
+            id,
+            title,
+            role,
+            lane,
+            status,
+            owner,
+            branch,
+            depends_on,
+            acceptance_checks,
+            blocked_by,
+            claimed_at,
+            completed_at,
+            merged_commit,
+            parent_id,
+            slice,
+            merge_order,
+            description,
+            notes,
+            line: _,
+        } = self;
+        *id == other.id
+            && *title == other.title
+            && *role == other.role
+            && *lane == other.lane
+            && *status == other.status
+            && *owner == other.owner
+            && *branch == other.branch
+            && *depends_on == other.depends_on
+            && *acceptance_checks == other.acceptance_checks
+            && *blocked_by == other.blocked_by
+            && *claimed_at == other.claimed_at
+            && *completed_at == other.completed_at
+            && *merged_commit == other.merged_commit
+            && *parent_id == other.parent_id
+            && *slice == other.slice
+            && *merge_order == other.merge_order
+            && *description == other.description
+            && *notes == other.notes
     }
 
     /// The current value of a field, or `None` for a name that is not a task field.
     pub fn field(&self, name: &str) -> Option<FieldValue> {
-        let opt = |v: &Option<String>| v.clone().map_or(FieldValue::Null, FieldValue::Str);
+        Field::from_name(name).map(|f| self.get(f))
+    }
+
+    pub fn get(&self, field: Field) -> FieldValue {
+        let text = |v: &String| FieldValue::Str(v.clone());
         let int = |v: Option<u32>| v.map_or(FieldValue::Null, FieldValue::Int);
-        Some(match name {
-            "id" => FieldValue::Str(self.id.clone()),
-            "title" => FieldValue::Str(self.title.clone()),
-            "role" => FieldValue::Str(self.role.clone()),
-            "lane" => int(self.lane),
-            "status" => FieldValue::Str(self.status.as_str().to_string()),
-            "owner" => opt(&self.owner),
-            "branch" => opt(&self.branch),
-            "depends_on" => FieldValue::List(self.depends_on.clone()),
-            "acceptance_checks" => FieldValue::List(self.acceptance_checks.clone()),
-            "blocked_by" => opt(&self.blocked_by),
-            "claimed_at" => opt(&self.claimed_at),
-            "completed_at" => opt(&self.completed_at),
-            "merged_commit" => opt(&self.merged_commit),
-            "parent_id" => opt(&self.parent_id),
-            "slice" => opt(&self.slice),
-            "merge_order" => int(self.merge_order),
-            "description" => opt(&self.description),
-            "notes" => opt(&self.notes),
-            _ => return None,
-        })
+        match field {
+            Field::Id => text(&self.id),
+            Field::Title => text(&self.title),
+            Field::Role => text(&self.role),
+            Field::Lane => int(self.lane),
+            Field::Status => FieldValue::str(self.status.as_str()),
+            Field::DependsOn => FieldValue::List(self.depends_on.clone()),
+            Field::AcceptanceChecks => FieldValue::List(self.acceptance_checks.clone()),
+            Field::MergeOrder => int(self.merge_order),
+            other => self
+                .optional(other)
+                .clone()
+                .map_or(FieldValue::Null, FieldValue::Str),
+        }
     }
 
     /// Replaces one field, checking the value's type and, for names, its pattern. Used to
     /// predict what an edited file must parse back to.
     pub fn set_field(&mut self, name: &str, value: &FieldValue) -> Result<(), String> {
-        if !TASK_FIELDS.contains(&name) {
-            return Err(format!("`{name}` is not a task field"));
-        }
-        match name {
-            "id" => self.id = required(name, value, Some(NameKind::Id))?,
-            "title" => self.title = required(name, value, None)?,
-            "role" => self.role = required(name, value, Some(NameKind::Role))?,
-            "status" => self.status = status_value(value)?,
-            "lane" => self.lane = int_value(name, value)?,
-            "merge_order" => self.merge_order = int_value(name, value)?,
-            "depends_on" => self.depends_on = list_value(name, value, Some(NameKind::Id))?,
-            "acceptance_checks" => self.acceptance_checks = list_value(name, value, None)?,
-            _ => *self.optional_slot(name)? = optional(name, value, name_kind(name))?,
+        let field =
+            Field::from_name(name).ok_or_else(|| format!("`{name}` is not a task field"))?;
+        self.set(field, value.clone())
+    }
+
+    pub fn set(&mut self, field: Field, value: FieldValue) -> Result<(), String> {
+        let name = field.name();
+        let kind = field.name_kind();
+        match field {
+            Field::Id => self.id = required(name, value, kind)?,
+            Field::Title => self.title = required(name, value, kind)?,
+            Field::Role => self.role = required(name, value, kind)?,
+            Field::Status => self.status = status_value(value)?,
+            Field::Lane => self.lane = int_value(name, value)?,
+            Field::MergeOrder => self.merge_order = int_value(name, value)?,
+            Field::DependsOn => self.depends_on = list_value(name, value, kind)?,
+            Field::AcceptanceChecks => self.acceptance_checks = list_value(name, value, kind)?,
+            other => *self.optional_mut(other) = optional(name, value, kind)?,
         }
         Ok(())
     }
 
-    fn optional_slot(&mut self, name: &str) -> Result<&mut Option<String>, String> {
-        Ok(match name {
-            "owner" => &mut self.owner,
-            "branch" => &mut self.branch,
-            "blocked_by" => &mut self.blocked_by,
-            "claimed_at" => &mut self.claimed_at,
-            "completed_at" => &mut self.completed_at,
-            "merged_commit" => &mut self.merged_commit,
-            "parent_id" => &mut self.parent_id,
-            "slice" => &mut self.slice,
-            "description" => &mut self.description,
-            "notes" => &mut self.notes,
-            _ => return Err(format!("`{name}` is not a task field")),
-        })
+    fn optional(&self, field: Field) -> &Option<String> {
+        match field {
+            Field::Owner => &self.owner,
+            Field::Branch => &self.branch,
+            Field::BlockedBy => &self.blocked_by,
+            Field::ClaimedAt => &self.claimed_at,
+            Field::CompletedAt => &self.completed_at,
+            Field::MergedCommit => &self.merged_commit,
+            Field::ParentId => &self.parent_id,
+            Field::Slice => &self.slice,
+            Field::Description => &self.description,
+            _ => &self.notes,
+        }
+    }
+
+    fn optional_mut(&mut self, field: Field) -> &mut Option<String> {
+        match field {
+            Field::Owner => &mut self.owner,
+            Field::Branch => &mut self.branch,
+            Field::BlockedBy => &mut self.blocked_by,
+            Field::ClaimedAt => &mut self.claimed_at,
+            Field::CompletedAt => &mut self.completed_at,
+            Field::MergedCommit => &mut self.merged_commit,
+            Field::ParentId => &mut self.parent_id,
+            Field::Slice => &mut self.slice,
+            Field::Description => &mut self.description,
+            _ => &mut self.notes,
+        }
     }
 }
 
@@ -307,13 +426,7 @@ impl NameKind {
 
 /// The naming rule of a field that holds a name, if any.
 pub fn name_kind(field: &str) -> Option<NameKind> {
-    match field {
-        "id" | "owner" | "blocked_by" | "parent_id" | "depends_on" => Some(NameKind::Id),
-        "role" => Some(NameKind::Role),
-        "branch" => Some(NameKind::Branch),
-        "merged_commit" => Some(NameKind::Commit),
-        _ => None,
-    }
+    Field::from_name(field).and_then(Field::name_kind)
 }
 
 /// Task ids and owners: `[A-Za-z0-9][A-Za-z0-9._-]{0,63}` (SPEC section 1). These values end
@@ -362,42 +475,42 @@ fn check_name(field: &str, s: &str, kind: Option<NameKind>) -> Result<(), String
     }
 }
 
-fn required(field: &str, v: &FieldValue, kind: Option<NameKind>) -> Result<String, String> {
+fn required(field: &str, v: FieldValue, kind: Option<NameKind>) -> Result<String, String> {
     match v {
-        FieldValue::Str(s) => check_name(field, s, kind).map(|()| s.clone()),
+        FieldValue::Str(s) => check_name(field, &s, kind).map(|()| s),
         _ => Err(format!("`{field}` needs a string, not {v}")),
     }
 }
 
-fn optional(field: &str, v: &FieldValue, kind: Option<NameKind>) -> Result<Option<String>, String> {
+fn optional(field: &str, v: FieldValue, kind: Option<NameKind>) -> Result<Option<String>, String> {
     match v {
         FieldValue::Null => Ok(None),
         _ => required(field, v, kind).map(Some),
     }
 }
 
-fn int_value(field: &str, v: &FieldValue) -> Result<Option<u32>, String> {
+fn int_value(field: &str, v: FieldValue) -> Result<Option<u32>, String> {
     match v {
         FieldValue::Null => Ok(None),
-        FieldValue::Int(n) => Ok(Some(*n)),
+        FieldValue::Int(n) => Ok(Some(n)),
         _ => Err(format!("`{field}` needs a number, not {v}")),
     }
 }
 
-fn list_value(field: &str, v: &FieldValue, kind: Option<NameKind>) -> Result<Vec<String>, String> {
+fn list_value(field: &str, v: FieldValue, kind: Option<NameKind>) -> Result<Vec<String>, String> {
     match v {
         FieldValue::Null => Ok(Vec::new()),
         FieldValue::List(items) => {
             items.iter().try_for_each(|s| check_name(field, s, kind))?;
-            Ok(items.clone())
+            Ok(items)
         }
         _ => Err(format!("`{field}` needs a list, not {v}")),
     }
 }
 
-fn status_value(v: &FieldValue) -> Result<Status, String> {
+fn status_value(v: FieldValue) -> Result<Status, String> {
     match v {
-        FieldValue::Str(s) => Status::parse(s).ok_or_else(|| format!("`{s}` is not a status")),
+        FieldValue::Str(s) => Status::parse(&s).ok_or_else(|| format!("`{s}` is not a status")),
         _ => Err(format!(
             "`status` needs one of todo, in_progress, blocked, done, not {v}"
         )),

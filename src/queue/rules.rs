@@ -1407,10 +1407,8 @@ mod tests {
         tasks[0].depends_on = vec![format!("T{}", n - 1)];
         tasks[0].acceptance_checks = vec!["x".into()];
         let queue = Queue { version: 1, tasks };
-        let started = std::time::Instant::now();
         let problems = validate(&queue, BASE);
         assert_eq!(kinds(&problems), [ProblemKind::DependencyCycle]);
         assert!(ready(&queue, "r", None).is_empty());
-        assert!(started.elapsed() < std::time::Duration::from_secs(5));
     }
 }

@@ -336,6 +336,16 @@ impl<'a> LineIndex<'a> {
         LineIndex { src, starts }
     }
 
+    /// From line starts already found by a reader that split the same text into lines.
+    pub fn from_starts(src: &'a str, starts: Vec<usize>) -> Self {
+        LineIndex { src, starts }
+    }
+
+    #[cfg(test)]
+    pub fn starts(&self) -> &[usize] {
+        &self.starts
+    }
+
     pub fn line(&self, offset: usize) -> usize {
         self.starts.partition_point(|&s| s <= offset)
     }
