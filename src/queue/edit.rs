@@ -30,10 +30,11 @@ pub fn set_fields(
     };
     let (index, node) = ctx.find_task(&queue, &tree)?;
     let current = &queue.tasks[index];
-    let expected = ctx.expected(current, changes)?;
+    let at = node.span.start;
+    let expected = ctx.expected(current, changes, at)?;
     let edits = ctx.plan(node, current, changes)?;
     let out = apply(src, edits);
-    ctx.verify(&out, &queue, index, expected)?;
+    ctx.verify(&out, &queue, index, expected, at)?;
     Ok(out)
 }
 
@@ -80,8 +81,13 @@ impl<'a> Ctx<'a> {
     }
 
     /// The task as it must read back after the edit; also where bad values are refused.
-    fn expected(&self, current: &Task, changes: &[(&str, FieldValue)]) -> Result<Task, QueueError> {
-        let offset = self.task_offset(current);
+    /// Errors point at `offset`, the task's first key.
+    fn expected(
+        &self,
+        current: &Task,
+        changes: &[(&str, FieldValue)],
+        offset: usize,
+    ) -> Result<Task, QueueError> {
         let mut task = current.clone();
         for (i, (name, value)) in changes.iter().enumerate() {
             if *name == "id" {
@@ -102,15 +108,6 @@ impl<'a> Ctx<'a> {
                 .map_err(|m| self.error(offset, m, "pass a value that fits the field"))?;
         }
         Ok(task)
-    }
-
-    fn task_offset(&self, task: &Task) -> usize {
-        let line = task.line.unwrap_or(1) as usize;
-        self.src
-            .split_inclusive('\n')
-            .take(line - 1)
-            .map(str::len)
-            .sum()
     }
 
     fn plan(
@@ -205,6 +202,7 @@ impl<'a> Ctx<'a> {
         before: &Queue,
         index: usize,
         expected: Task,
+        offset: usize,
     ) -> Result<(), QueueError> {
         let matches = |got: &Queue| {
             got.version == before.version
@@ -216,17 +214,16 @@ impl<'a> Ctx<'a> {
                     .enumerate()
                     .all(|(i, (g, b))| g.same_content(if i == index { &expected } else { b }))
         };
-        let offset = || self.task_offset(&before.tasks[index]);
         let fix = "nothing was written; please report this with the queue file";
         match super::parse::parse(out.as_bytes(), self.file) {
             Ok(got) if matches(&got) => Ok(()),
             Ok(_) => Err(self.error(
-                offset(),
+                offset,
                 "internal error: the edit changed more than intended".into(),
                 fix,
             )),
             Err(e) => Err(self.error(
-                offset(),
+                offset,
                 format!("internal error: the edit broke the file ({})", e.message),
                 fix,
             )),
@@ -779,9 +776,10 @@ tasks:
             file: FILE,
             task_id: "A-1",
         };
+        let at = COMMENTED.find("id: A-1").unwrap();
         let tampered = COMMENTED.replace("title: last", "title: changed");
         let e = ctx
-            .verify(&tampered, &queue, 0, queue.tasks[0].clone())
+            .verify(&tampered, &queue, 0, queue.tasks[0].clone(), at)
             .unwrap_err();
         assert_eq!(
             e.message,
@@ -790,7 +788,7 @@ tasks:
         assert_eq!(e.line, 6);
         let broken = COMMENTED.replace("title: last", "title: [");
         assert!(ctx
-            .verify(&broken, &queue, 0, queue.tasks[0].clone())
+            .verify(&broken, &queue, 0, queue.tasks[0].clone(), at)
             .unwrap_err()
             .message
             .contains("broke the file"));

@@ -195,9 +195,7 @@ impl<'a> Reader<'a, '_> {
         entries: &mut Vec<(Node<'a>, Node<'a>)>,
     ) -> Option<()> {
         while let Some(l) = self.peek() {
-            if l.indent < indent
-                || (l.indent == indent && self.b[l.content] == b'-' && is_dash(self.b, l))
-            {
+            if l.indent < indent || (l.indent == indent && is_dash(self.b, l)) {
                 break;
             }
             if l.indent > indent {

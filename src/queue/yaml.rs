@@ -107,14 +107,12 @@ struct Builder<'a> {
 type Spanned<'a> = (Event<'a>, granit_parser::Span);
 
 impl<'a> Builder<'a> {
+    /// The next event; comments are not emitted (`emit_comments: false`).
     fn next(&mut self) -> Result<Spanned<'a>, SyntaxError> {
-        loop {
-            match self.events.next() {
-                None => return Err(self.error(self.src.len(), "unexpected end of the file")),
-                Some(Err(e)) => return Err(scan_error(&e)),
-                Some(Ok((Event::Comment(..), _))) => continue,
-                Some(Ok(ev)) => return Ok(ev),
-            }
+        match self.events.next() {
+            None => Err(self.error(self.src.len(), "unexpected end of the file")),
+            Some(Err(e)) => Err(scan_error(&e)),
+            Some(Ok(ev)) => Ok(ev),
         }
     }
 
