@@ -606,63 +606,81 @@ fn state(
     is_on_base: &dyn Fn(&str) -> Option<bool>,
     report: &mut Report,
 ) {
-    let id = &task.id;
     match task.status {
-        Status::InProgress => {
-            if task.owner.is_none() {
-                report(
-                    ProblemKind::MissingOwner,
-                    format!("{id} is in_progress without an owner"),
-                    "set it with `wt queue set ID in_progress --owner NAME`",
-                );
-            }
-            if task.branch.is_none() {
-                report(
-                    ProblemKind::MissingBranch,
-                    format!("{id} is in_progress without a branch"),
-                    "release it (`wt queue set ID todo`) and claim it from its lane",
-                );
-            }
-        }
-        Status::Blocked => match task.blocked_by.as_deref() {
-            None => report(
-                ProblemKind::MissingBlockedBy,
-                format!("{id} is blocked without blocked_by"),
-                "name the blocker: `wt queue set ID blocked --by OTHER`",
-            ),
-            Some(by) if by == id => report(
-                ProblemKind::BadBlockedBy,
-                format!("{id} is blocked by itself"),
-                "name the task it waits for",
-            ),
-            Some(by) if !index.contains_key(by) => report(
-                ProblemKind::BadBlockedBy,
-                format!("{id} is blocked by unknown task {by}"),
-                "name an existing task",
-            ),
-            Some(_) => {}
-        },
-        Status::Done => match task.merged_commit.as_deref() {
-            None => report(
-                ProblemKind::MissingMergedCommit,
-                format!("{id} is done without merged_commit"),
-                "record the commit that merged it, or set it back to in_progress",
-            ),
-            Some(c) if is_on_base(c) == Some(false) => report(
-                ProblemKind::CommitNotOnBase,
-                format!("{id} is done but its merged_commit {c} is not on base"),
-                "merge the lane again (`wt merge LANE`), or correct merged_commit",
-            ),
-            Some(_) => {}
-        },
+        Status::InProgress => in_progress_state(task, report),
+        Status::Blocked => blocked_state(task, index, report),
+        Status::Done => done_state(task, is_on_base, report),
         Status::Todo => {}
     }
     if task.acceptance_checks.iter().all(|c| c.trim().is_empty()) {
         report(
             ProblemKind::NoAcceptanceChecks,
-            format!("{id} has no acceptance checks"),
+            format!("{} has no acceptance checks", task.id),
             "list the commands that prove it done under acceptance_checks",
         );
+    }
+}
+
+fn in_progress_state(task: &Task, report: &mut Report) {
+    let id = &task.id;
+    if task.owner.is_none() {
+        let fix = format!("name the owner: `wt queue set {id} in_progress --owner NAME`");
+        report(
+            ProblemKind::MissingOwner,
+            format!("{id} is in_progress without an owner"),
+            &fix,
+        );
+    }
+    if task.branch.is_none() {
+        let fix = format!("release it with `wt queue set {id} todo`, then claim it from its lane");
+        report(
+            ProblemKind::MissingBranch,
+            format!("{id} is in_progress without a branch"),
+            &fix,
+        );
+    }
+}
+
+fn blocked_state(task: &Task, index: &HashMap<&str, usize>, report: &mut Report) {
+    let id = &task.id;
+    let fix = format!("name the blocker: `wt queue set {id} blocked --by OTHER`");
+    match task.blocked_by.as_deref() {
+        None => report(
+            ProblemKind::MissingBlockedBy,
+            format!("{id} is blocked without blocked_by"),
+            &fix,
+        ),
+        Some(by) if by == id => report(
+            ProblemKind::BadBlockedBy,
+            format!("{id} is blocked by itself"),
+            &fix,
+        ),
+        Some(by) if !index.contains_key(by) => report(
+            ProblemKind::BadBlockedBy,
+            format!("{id} is blocked by unknown task {by}"),
+            &fix,
+        ),
+        Some(_) => {}
+    }
+}
+
+fn done_state(task: &Task, is_on_base: &dyn Fn(&str) -> Option<bool>, report: &mut Report) {
+    let id = &task.id;
+    match task.merged_commit.as_deref() {
+        None => {
+            let fix = "record the commit that merged it under merged_commit";
+            report(
+                ProblemKind::MissingMergedCommit,
+                format!("{id} is done without merged_commit"),
+                fix,
+            )
+        }
+        Some(c) if is_on_base(c) == Some(false) => {
+            let message = format!("{id} is done but its merged_commit {c} is not on base");
+            let fix = "merge the lane again (`wt merge LANE`), or correct merged_commit";
+            report(ProblemKind::CommitNotOnBase, message, fix)
+        }
+        Some(_) => {}
     }
 }
 
