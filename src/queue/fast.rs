@@ -41,10 +41,11 @@ fn read<'a, 's>(
         peeked: None,
         bail: false,
         seen_content: false,
-        line_starts: vec![0],
+        line_starts: Vec::with_capacity(src.len() / 24 + 1),
         sink,
         stream_next_seq: false,
     };
+    r.line_starts.push(0);
     let first = r.peek()?;
     if first.indent != 0 {
         return None;
@@ -138,10 +139,7 @@ impl<'a> Reader<'a, '_> {
     }
 
     fn raw_line(&mut self, start: usize) -> Line {
-        let nl = self.b[start..]
-            .iter()
-            .position(|&c| c == b'\n')
-            .map(|i| start + i);
+        let nl = find_newline(self.b, start);
         let next = nl.map_or(self.b.len(), |i| i + 1);
         if nl.is_some() {
             self.line_starts.push(next);
@@ -336,7 +334,11 @@ impl<'a> Reader<'a, '_> {
     fn plain(&self, at: usize, end: usize) -> Option<Node<'a>> {
         let b = self.b;
         let mut stop = end;
-        for i in at..end {
+        // why: most values hold neither `#` nor `:`; a branch-free test lets them skip the loop.
+        let special = b[at..end]
+            .iter()
+            .fold(false, |found, &c| found | (c == b'#') | (c == b':'));
+        for i in (at..end).filter(|_| special) {
             if b[i] == b'#' && i > at && b[i - 1] == b' ' {
                 stop = i;
                 break;
@@ -422,6 +424,26 @@ fn map_node<'a>(entries: Vec<(Node<'a>, Node<'a>)>) -> Node<'a> {
         span: start..end,
         kind: Kind::Map(entries, false),
     }
+}
+
+/// The next `\n` at or after `start`, tested eight bytes at a time: finding line ends is the
+/// reader's single largest cost.
+fn find_newline(b: &[u8], start: usize) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    let mut i = start;
+    while i + 8 <= b.len() {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(&b[i..i + 8]);
+        let x = u64::from_le_bytes(word) ^ (ONES * u64::from(b'\n'));
+        // why: the classic zero-byte test; its lowest flagged byte is always a true match.
+        let zero = x.wrapping_sub(ONES) & !x & HIGHS;
+        if zero != 0 {
+            return Some(i + (zero.trailing_zeros() / 8) as usize);
+        }
+        i += 8;
+    }
+    b[i..].iter().position(|&c| c == b'\n').map(|p| i + p)
 }
 
 fn is_dash(b: &[u8], l: Line) -> bool {
@@ -638,6 +660,18 @@ mod tests {
         ];
         for src in refused {
             assert!(!same_as_full(src), "fast reader accepted {src:?}");
+        }
+    }
+
+    #[test]
+    fn find_newline_matches_a_plain_search() {
+        let text = b"0123456789\nabcdefgh\n\n\x8a\x0b\n0123456789abcdefghij";
+        for start in 0..text.len() {
+            let want = text[start..]
+                .iter()
+                .position(|&c| c == b'\n')
+                .map(|p| start + p);
+            assert_eq!(find_newline(text, start), want, "from {start}");
         }
     }
 

@@ -25,8 +25,8 @@ pub mod rules;
 
 pub use edit::set_fields;
 pub use model::{
-    is_valid_branch, is_valid_commit, is_valid_id, is_valid_role, FieldValue, Queue, Status, Task,
-    TaskList, QUEUE_VERSION, TASK_FIELDS,
+    is_valid_branch, is_valid_commit, is_valid_id, is_valid_role, Field, FieldValue, Queue, Status,
+    Task, TaskList, QUEUE_VERSION, TASK_FIELDS,
 };
 pub use parse::{parse, source_line, QueueError, MAX_QUEUE_BYTES};
 pub use rules::{

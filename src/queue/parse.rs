@@ -61,7 +61,8 @@ fn parse_streaming(src: &str, file: &str) -> Option<Queue> {
         idx: LineIndex::from_starts(src, vec![0]),
         file,
     };
-    let mut tasks = Vec::new();
+    // why: a guess at the task count spares the large vector repeated copies as it grows.
+    let mut tasks = Vec::with_capacity(src.len() / 256);
     let mut sink = |node: Node, line: usize| match conv.task(&node, line) {
         Ok(task) => {
             tasks.push(task);
