@@ -592,6 +592,39 @@ tasks:
     }
 
     #[test]
+    fn layouts_only_the_full_parser_reads() {
+        let bom =
+            "\u{FEFF}version: 1\ntasks:\n  - id: A\n    title: t\n    role: r\n    status: todo\n";
+        assert_eq!(
+            set(bom, "A", &[("owner", s("o"))]),
+            format!("{bom}    owner: o\n")
+        );
+        let multi_line = "version: 1\ntasks:\n  - id: \"A\"\n    depends_on: [B,\n      C]   # wrapped\n    title: >\n      folded\n      text\n    role: r\n    status: todo\n";
+        let out = set(
+            multi_line,
+            "A",
+            &[("depends_on", list(&["B"])), ("title", s("t"))],
+        );
+        assert_eq!(out, "version: 1\ntasks:\n  - id: \"A\"\n    depends_on: [B]   # wrapped\n    title: t\n    role: r\n    status: todo\n");
+        let flow = "version: 1\ntasks: [{id: A, title: t, role: r, status: todo}]\n";
+        let out = set(
+            flow,
+            "A",
+            &[("status", s("blocked")), ("blocked_by", FieldValue::Null)],
+        );
+        assert_eq!(
+            out,
+            "version: 1\ntasks: [{id: A, title: t, role: r, status: blocked}]\n"
+        );
+        let tabbed =
+            "version: 1\ntasks:\n  - id: A\n    title: \"a\tb\"\n    role: r\n    status: todo\n";
+        assert_eq!(
+            set(tabbed, "A", &[("status", s("done"))]),
+            tabbed.replace("todo", "done")
+        );
+    }
+
+    #[test]
     fn refusals_change_nothing() {
         let cases: [(&str, Changes, &str); 6] = [
             (

@@ -9,7 +9,12 @@
 //! Must never: print, run git or any process, touch the file system, lock, or decide policy
 //! about commits and pushes. The caller reads the file (under the repository lock), calls
 //! `parse`, asks `rules` for a [`Plan`], applies it with `set_fields`, then writes atomically
-//! and commits. Every function here is pure, so each step can be tested on strings.
+//! and commits. Every function here is pure, so each step can be tested on strings. After a
+//! rejected push the caller re-reads the file and plans again: a plan is never replayed onto a
+//! newer file, so a task claimed meanwhile is refused rather than claimed twice.
+//!
+//! A lane is identified by its branch: an `in_progress` task with that `branch`, or with the
+//! same role and `lane` field, occupies it (see [`rules`]).
 //!
 //! Parsing reads the plain YAML subset queue files are written in with a fast strict reader
 //! and falls back to the full YAML parser (granit-parser, through serde-saphyr) for anything
