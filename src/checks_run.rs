@@ -116,6 +116,7 @@ pub fn run_one(worktree: &Path, command: &Command, env: &CheckEnv) -> Result<Che
         args: vec!["-c".into(), command.command.clone().into()],
         dir: worktree,
         env: env.vars(),
+        env_remove: &[],
         capture: Capture::Stream,
         timeout: None,
     };

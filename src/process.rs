@@ -62,6 +62,8 @@ pub struct Spec<'a> {
     pub args: Vec<OsString>,
     pub dir: &'a Path,
     pub env: Vec<(String, OsString)>,
+    /// Further variables to remove from the inherited environment (beyond the repo-locating ones).
+    pub env_remove: &'a [&'a str],
     pub capture: Capture,
     pub timeout: Option<Duration>,
 }
@@ -83,7 +85,7 @@ pub fn run(spec: Spec<'_>) -> io::Result<Outcome> {
             cmd.process_group(0);
             Ok(())
         });
-    for var in REPO_LOCATING_VARS {
+    for var in REPO_LOCATING_VARS.iter().chain(spec.env_remove) {
         expr = expr.env_remove(var);
     }
     for (key, value) in &spec.env {

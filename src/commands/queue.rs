@@ -212,6 +212,7 @@ fn delegate(ctx: &Context, argv: &[String], task: &str, status: Status, owner: &
             ("WT_STATUS".into(), status.as_str().into()),
             ("WT_OWNER".into(), owner.into()),
         ],
+        env_remove: &[],
         capture: crate::process::Capture::Stream,
         timeout: None,
     };

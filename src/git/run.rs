@@ -123,6 +123,7 @@ impl<'a> Git<'a> {
             args: args.clone(),
             dir: self.dir,
             env: self.env.clone(),
+            env_remove: &[],
             capture: Capture::Both,
             timeout: self.timeout,
         };

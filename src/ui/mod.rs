@@ -40,6 +40,11 @@ impl Ui {
         self.json
     }
 
+    /// `--quiet`: only errors on stderr.
+    pub fn quiet(&self) -> bool {
+        self.quiet
+    }
+
     pub fn style(&self) -> &Style {
         &self.style
     }

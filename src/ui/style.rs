@@ -26,6 +26,11 @@ impl Style {
         Style { enabled }
     }
 
+    /// Whether colors are on (for passing the same choice on to a child `wt`).
+    pub fn enabled(&self) -> bool {
+        self.enabled
+    }
+
     fn paint(&self, code: &str, text: &str) -> String {
         if self.enabled {
             format!("\x1b[{code}m{text}\x1b[0m")

@@ -6,6 +6,7 @@ mod common;
 mod completions;
 mod config;
 mod conventions;
+mod demo;
 mod handoff;
 mod init;
 mod merge;
