@@ -122,6 +122,16 @@ pub fn run(ctx: &Context, args: HandoffArgs) -> Result<u8> {
         next: args.next,
     }
     .with_task(task.as_ref());
+    if task.is_none() && head == base_commit && !ctx.ui.json_mode() && args.out.is_none() {
+        if let Some((path, text)) = latest_recorded(info, lane) {
+            ctx.ui.status(&format!(
+                "no new work on {} since its last merge; the handoff that merge recorded ({}):",
+                lane.id, path
+            ));
+            ctx.ui.data(text.trim_end());
+            return Ok(0);
+        }
+    }
     let report = collect(info, &repo, &base, subject);
     let text = if ctx.ui.json_mode() {
         serde_json::to_string_pretty(&report).expect("a handoff always serializes") + "\n"
@@ -138,6 +148,17 @@ pub fn run(ctx: &Context, args: HandoffArgs) -> Result<u8> {
         None => ctx.ui.data(text.trim_end()),
     }
     Ok(0)
+}
+
+/// Where `wt merge` notes the path of the last handoff it recorded for `lane`.
+pub fn latest_pointer(info: &RepoInfo, lane: &Lane) -> std::path::PathBuf {
+    info.wt_dir("latest-handoff").join(&lane.id)
+}
+
+fn latest_recorded(info: &RepoInfo, lane: &Lane) -> Option<(String, String)> {
+    let path = std::fs::read_to_string(latest_pointer(info, lane)).ok()?;
+    let text = std::fs::read_to_string(path.trim()).ok()?;
+    Some((path.trim().to_string(), text))
 }
 
 /// The lane's checked-out commit, else (its worktree gone) its branch tip.

@@ -608,6 +608,10 @@ fn record_handoff(
         .wt_dir("handoffs")
         .join(format!("{name}-{}.md", records::file_stamp(&j.started_at)));
     records::write_atomic(&path, text.as_bytes())?;
+    // why: `wt handoff LANE` right after a merge has no new work to report; this pointer lets it
+    // show the report the merge recorded instead of an empty one.
+    let pointer = handoff::latest_pointer(info, lane);
+    records::write_atomic(&pointer, path.to_string_lossy().as_bytes())?;
     Ok(path)
 }
 

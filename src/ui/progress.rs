@@ -1,5 +1,5 @@
-//! Progress for multi-lane work. Hidden unless stderr is a terminal; shown only after a short
-//! delay so that fast runs do not flicker.
+//! Progress for multi-lane work. Hidden unless stderr is a terminal (and never with --quiet or
+//! --json); drawn from the start, since a lane checkout rarely takes less than a moment.
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use std::time::Duration;

@@ -131,3 +131,15 @@ fn a_lane_without_commits_says_so() {
         .stdout_has("none: the lane has no commits on top of origin/master")
         .stdout_has("none recorded: run `wt check A-backend`");
 }
+
+#[test]
+fn right_after_a_merge_it_shows_the_handoff_the_merge_recorded() {
+    let env = world(DEFAULT_CONFIG);
+    lane_commit(&env, "cmd/a.go", "a\n", "add a");
+    env.wt(&["merge", LANE]).ok();
+    let r = env.wt(&["handoff", LANE]);
+    r.ok()
+        .stderr_has("no new work on A-backend since its last merge")
+        .stdout_has("add a")
+        .stdout_has("cmd/a.go");
+}
