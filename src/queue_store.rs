@@ -9,7 +9,7 @@ use crate::config::QueueConfig;
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::git::{git, BaseRef, RepoInfo};
-use crate::queue::{self, Plan, Queue, RuleError};
+use crate::queue::{self, Plan, Queue, RuleError, Task};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -96,6 +96,30 @@ pub struct Applied {
     pub noop: bool,
     /// The queue commit on base, when `queue.commit` is on.
     pub commit: Option<String>,
+    /// The task as the change left it, when this process wrote the file.
+    pub task: Option<Task>,
+}
+
+impl Applied {
+    fn new(file: &QueueFile, p: Plan, commit: Option<String>) -> Applied {
+        Applied {
+            task: task_after(&file.queue, &p),
+            noop: p.is_noop(),
+            task_id: p.task_id,
+            message: p.message,
+            commit,
+        }
+    }
+}
+
+/// The task with the plan's changes, from the queue already in memory (so `--json` output does
+/// not parse a large file once more).
+fn task_after(q: &Queue, p: &Plan) -> Option<Task> {
+    let mut task = q.task(&p.task_id)?.clone();
+    for (name, value) in &p.changes {
+        task.set_field(name, value).ok()?;
+    }
+    Some(task)
 }
 
 /// Plan a change against the current queue and apply it: file edit, commit and push as the
@@ -110,13 +134,7 @@ where
         let file = load(ctx)?;
         let p = plan(&file.queue)?;
         edit_file(&file, &p)?;
-        let noop = p.is_noop();
-        return Ok(Applied {
-            task_id: p.task_id,
-            noop,
-            message: p.message,
-            commit: None,
-        });
+        return Ok(Applied::new(&file, p, None));
     }
     let base = ctx.base()?;
     let pushing = qc.push && base.remote.is_some();
@@ -128,34 +146,17 @@ where
         let file = load(ctx)?;
         let p = plan(&file.queue)?;
         if p.is_noop() {
-            return Ok(Applied {
-                task_id: p.task_id,
-                noop: true,
-                message: p.message,
-                commit: None,
-            });
+            return Ok(Applied::new(&file, p, None));
         }
         let before = git(&info.main).read(["rev-parse", "HEAD"])?;
         edit_file(&file, &p)?;
         let sha = commit(info, &file.rel, &p.message, &before, &file.text)?;
         if !pushing {
-            return Ok(Applied {
-                task_id: p.task_id,
-                noop: false,
-                message: p.message,
-                commit: Some(sha),
-            });
+            return Ok(Applied::new(&file, p, Some(sha)));
         }
-        match push(info, &base, &sha) {
-            Ok(true) => {
-                return Ok(Applied {
-                    task_id: p.task_id,
-                    noop: false,
-                    message: p.message,
-                    commit: Some(sha),
-                })
-            }
-            Ok(false) => {
+        match push(info, &base, &sha, &before) {
+            Pushed::Landed => return Ok(Applied::new(&file, p, Some(sha))),
+            Pushed::BaseMoved => {
                 drop_commit(info, &before)?;
                 if attempt < PUSH_ATTEMPTS {
                     ctx.ui.status(&format!(
@@ -164,7 +165,7 @@ where
                     ));
                 }
             }
-            Err(e) => {
+            Pushed::Failed(e) => {
                 drop_commit(info, &before)?;
                 return Err(e.hint("the queue change was undone locally; run the command again when the remote answers"));
             }
@@ -300,35 +301,63 @@ fn commit(
     Ok(main.read(["rev-parse", "HEAD"])?)
 }
 
-/// Push the queue commit as a plain fast-forward of base. Ok(false): rejected because the
-/// remote's base moved.
-fn push(info: &RepoInfo, base: &BaseRef, sha: &str) -> Result<bool> {
+enum Pushed {
+    /// The remote's base is our commit.
+    Landed,
+    /// The remote's base moved away from the commit ours was made on: re-read and re-plan.
+    BaseMoved,
+    /// Anything else; the remote's base is not ours.
+    Failed(Error),
+}
+
+/// Push the queue commit as a plain fast-forward of base; `before` is the commit ours was made
+/// on.
+fn push(info: &RepoInfo, base: &BaseRef, sha: &str, before: &str) -> Pushed {
     let remote = base.remote.as_deref().unwrap_or("origin");
+    let out = git(&info.main).network().output([
+        "push",
+        "--porcelain",
+        "--quiet",
+        remote,
+        &format!("{sha}:refs/heads/{}", base.name),
+    ]);
+    let failure = match out {
+        Ok(out) if out.code == 0 => return Pushed::Landed,
+        Ok(out) => {
+            let rejected = out.stdout_str().lines().any(|l| {
+                l.starts_with('!') && (l.contains("non-fast-forward") || l.contains("fetch first"))
+            });
+            if rejected {
+                return Pushed::BaseMoved;
+            }
+            Error::git(format!("cannot push the queue change to {remote}"))
+                .details(out.stderr.lines().map(str::to_string))
+        }
+        Err(e) => e.context(format!("cannot push the queue change to {remote}")),
+    };
+    // why: a push that lost a race inside the remote (another machine's push landed between the
+    // remote's advertisement and its ref update) fails with "cannot lock ref ... expected"
+    // rather than "fetch first"; and a push that timed out may have landed all the same. Ask
+    // the remote where base is now before calling it a failure.
+    match remote_base(info, remote, &base.name) {
+        Some(now) if now == sha => Pushed::Landed,
+        Some(now) if now != before => Pushed::BaseMoved,
+        _ => Pushed::Failed(failure),
+    }
+}
+
+/// The commit the remote's base branch points at, if the remote answers.
+fn remote_base(info: &RepoInfo, remote: &str, branch: &str) -> Option<String> {
     let out = git(&info.main)
         .network()
-        .output([
-            "push",
-            "--porcelain",
+        .read([
+            "ls-remote",
             "--quiet",
             remote,
-            &format!("{sha}:refs/heads/{}", base.name),
+            &format!("refs/heads/{branch}"),
         ])
-        .map_err(|e| e.context(format!("cannot push the queue change to {remote}")))?;
-    if out.code == 0 {
-        return Ok(true);
-    }
-    let text = out.stdout_str();
-    let rejected = text.lines().any(|l| {
-        l.starts_with('!') && (l.contains("non-fast-forward") || l.contains("fetch first"))
-    });
-    if rejected {
-        Ok(false)
-    } else {
-        Err(
-            Error::git(format!("cannot push the queue change to {remote}"))
-                .details(out.stderr.lines().map(str::to_string)),
-        )
-    }
+        .ok()?;
+    out.split_whitespace().next().map(str::to_string)
 }
 
 /// Drop our own queue commit, and only it: the main checkout goes back to `before`.

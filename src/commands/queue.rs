@@ -125,7 +125,7 @@ fn claim(
             &now,
         )
     };
-    let applied = change(ctx, plan, Status::InProgress, &owner)?;
+    let applied = change(ctx, plan, Status::InProgress)?;
     report_change(
         ctx,
         &applied,
@@ -139,6 +139,7 @@ fn set(ctx: &Context, words: &[String], owner: Option<String>, by: Option<String
         (Some(id), Some(st), []) => (id, st),
         (None, None, [id, st]) => (id.clone(), st.clone()),
         (Some(id), None, [st]) => (id, st.clone()),
+        (None, Some(st), [id]) => (id.clone(), st),
         _ => {
             return Err(Error::usage("give a task id and a status")
                 .hint("e.g. wt queue set A-P7-001 blocked --by C-OPS-001"))
@@ -151,14 +152,13 @@ fn set(ctx: &Context, words: &[String], owner: Option<String>, by: Option<String
     let owner = owner.or(w.owner.clone());
     let _lock = ctx.lock("queue set")?;
     let plan = |q: &Queue| queue::plan_set(q, &id, status, owner.as_deref(), by.as_deref());
-    let who = owner.clone().unwrap_or_default();
-    let applied = change(ctx, plan, status, &who)?;
+    let applied = change(ctx, plan, status)?;
     report_change(ctx, &applied, &format!("{id} is now {}", status.as_str()))
 }
 
 /// Apply a status change: edit the file (and commit and push it), or in delegate mode run the
 /// configured argv after the rules have agreed.
-fn change<F>(ctx: &Context, plan: F, status: Status, owner: &str) -> Result<Applied>
+fn change<F>(ctx: &Context, plan: F, status: Status) -> Result<Applied>
 where
     F: Fn(&Queue) -> Result<queue::Plan, queue::RuleError>,
 {
@@ -169,16 +169,34 @@ where
             let file = queue_store::load(ctx)?;
             let p = plan(&file.queue)?;
             if !p.is_noop() {
-                delegate(ctx, argv, &p.task_id, status, owner)?;
+                let owner = owner_after(&file.queue, &p);
+                delegate(ctx, argv, &p.task_id, status, &owner)?;
             }
             let noop = p.is_noop();
+            // why: the command, not wt, decides what the file says afterwards; report_change
+            // reads it back.
             Ok(Applied {
                 task_id: p.task_id,
                 noop,
                 message: p.message,
                 commit: None,
+                task: None,
             })
         }
+    }
+}
+
+/// The task's owner once `p` is applied: the one the plan sets, else the one it has. A script
+/// behind `set_status` (`OWNER={owner}`) must not get an empty owner just because
+/// `wt queue set` was run without `--owner`.
+fn owner_after(q: &Queue, p: &queue::Plan) -> String {
+    match p.changes.iter().find(|(f, _)| *f == "owner") {
+        Some((_, queue::FieldValue::Str(o))) => o.clone(),
+        Some(_) => String::new(),
+        None => q
+            .task(&p.task_id)
+            .and_then(|t| t.owner.clone())
+            .unwrap_or_default(),
     }
 }
 
@@ -233,8 +251,13 @@ fn delegate(ctx: &Context, argv: &[String], task: &str, status: Status, owner: &
 
 fn report_change(ctx: &Context, applied: &Applied, what: &str) -> Result<u8> {
     if ctx.ui.json_mode() {
-        let file = queue_store::load(ctx)?;
-        let task = file.queue.task(&applied.task_id).cloned();
+        let task = match &applied.task {
+            Some(t) => Some(t.clone()),
+            None => queue_store::load(ctx)?
+                .queue
+                .task(&applied.task_id)
+                .cloned(),
+        };
         ctx.ui.json(&serde_json::json!({ "task": task, "changed": !applied.noop, "commit": applied.commit }));
         return Ok(0);
     }
@@ -463,12 +486,7 @@ fn unmet(q: &Queue, task: &Task) -> Vec<String> {
 pub fn mark_done(ctx: &Context, _lane: &Lane, task: &str, merged_commit: &str) -> Result<()> {
     let now = queue_store::now();
     let plan = |q: &Queue| queue::plan_done(q, task, merged_commit, &now);
-    let owner = queue_store::load(ctx)?
-        .queue
-        .task(task)
-        .and_then(|t| t.owner.clone())
-        .unwrap_or_default();
-    change(ctx, plan, Status::Done, &owner)?;
+    change(ctx, plan, Status::Done)?;
     Ok(())
 }
 
@@ -514,11 +532,19 @@ pub fn preflight_checks(ctx: &Context, lane: &Lane) -> Vec<Check> {
                 "task",
                 &format!("{} in_progress, dependencies done", t.id),
             )),
-            unmet => checks.push(Check::fail(
-                "task",
-                &format!("{} depends on unfinished {}", t.id, unmet.join(", ")),
-                &format!("wt queue set {} blocked --by {}", t.id, t.depends_on[0]),
-            )),
+            unmet => {
+                // why: the fix names a dependency that is not done; the first listed one may be.
+                let blocker = t
+                    .depends_on
+                    .iter()
+                    .find(|d| file.queue.task(d).is_none_or(|x| x.status != Status::Done))
+                    .map_or("ID", String::as_str);
+                checks.push(Check::fail(
+                    "task",
+                    &format!("{} depends on unfinished {}", t.id, unmet.join(", ")),
+                    &format!("wt queue set {} blocked --by {blocker}", t.id),
+                ))
+            }
         },
     }
     checks

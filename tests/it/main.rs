@@ -11,6 +11,8 @@ mod handoff;
 mod init;
 mod merge;
 mod pty;
+mod queue;
+mod queue_git;
 mod setup;
 mod support;
 mod sync;
