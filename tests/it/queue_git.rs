@@ -293,6 +293,19 @@ fn a_dead_remote_changes_nothing() {
     fs::rename(&away, &env.origin).unwrap();
     r.code(3);
     before.unchanged(&env, "claim with the remote gone");
+
+    // The remote dies after wt fetched and committed, before it pushed: the commit is undone.
+    hook(
+        &env,
+        "pre-commit",
+        &format!("mv {} {}", q(&env.origin), q(&away)),
+    );
+    let r = env.wt(&["queue", "claim", "A-backend", "--owner", "agent-a"]);
+    assert!(away.exists() && !env.origin.exists(), "the hook ran");
+    fs::remove_file(env.main.join(".git/hooks/pre-commit")).unwrap();
+    fs::rename(&away, &env.origin).unwrap();
+    r.code(3).stderr_has("undone locally");
+    before.unchanged(&env, "claim whose push found no remote");
 }
 
 #[test]
