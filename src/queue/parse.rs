@@ -705,9 +705,8 @@ mod tests {
             src.push_str(&format!("lol{i}: &a{i} [{refs}]\n"));
         }
         src.push_str("tasks:\n  - id: A\n    title: t\n    role: r\n    status: todo\n    acceptance_checks: *a9\n");
-        let started = std::time::Instant::now();
+        // why: refused at the first anchor, before any expansion could happen.
         let e = err(&src);
-        assert!(started.elapsed() < std::time::Duration::from_secs(5));
         assert_eq!(e.line, 2);
         assert!(e.message.contains("anchors and aliases"), "{e}");
     }
