@@ -7,11 +7,15 @@ use crate::error::{Error, Result};
 use crate::git::diff::{self, ChangeKind, ChangedPath};
 use crate::policy::{self, Branch, Change, Commit, ContractRule, GateRule, RoleRule, Rules};
 use git2::{Oid, Repository};
+use std::path::{Component, Path};
+
+pub use crate::policy::{Rule, Violation};
 
 /// What the policies say about a lane's branch.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct Outcome {
-    /// Each violation: a one-line message naming the rule, paths and owner, and a fix.
+    /// Each violation: the rule, the offending paths, the owner to raise them with, a one-line
+    /// message and a fix.
     pub violations: Vec<Violation>,
     /// The `run` commands of the `[[gate]]`s the branch triggers, in config order.
     pub gates: Vec<String>,
@@ -19,16 +23,20 @@ pub struct Outcome {
     pub removed_tests: Vec<String>,
 }
 
-#[derive(Debug, Clone, serde::Serialize)]
-pub struct Violation {
-    pub rule: String,
-    pub message: String,
-    pub fix: String,
-    pub paths: Vec<String>,
-    pub owner: Option<String>,
+impl Outcome {
+    /// The error refusing a merge of `lane` (exit 1), or `None` when no rule is broken.
+    pub fn refusal(&self, lane: &str) -> Option<Error> {
+        policy::refusal(lane, &self.violations)
+    }
 }
 
 /// Evaluate every policy on the branch `head` of `lane`, compared with `base_tip`.
+/// `allow_test_removal` is the `--allow-test-removal` reason, if any.
+///
+/// Reads only what a verdict needs: the net change with renames looked for among kept tests
+/// alone (a test moved to a non-test path counts as deleted either way, and for every other rule
+/// a rename is its two paths), and per-commit paths only under directories that can hold
+/// contracts (the contract-order rule needs no more than "this commit changed something else").
 pub fn evaluate(
     cfg: &Config,
     lane: &Lane,
@@ -37,48 +45,39 @@ pub fn evaluate(
     base_tip: Oid,
     allow_test_removal: Option<&str>,
 ) -> Result<Outcome> {
+    let policy = policy::compile(&rules(cfg, repo.workdir()))?;
+    let unreadable = |what: &str, e: git2::Error| {
+        Error::git(format!("cannot read {what} of {}", lane.branch)).detail(e.message().to_string())
+    };
     let merge_base = repo.merge_base(head, base_tip).map_err(|e| {
         Error::git(format!("{} shares no history with base", lane.branch))
             .detail(e.message().to_string())
     })?;
-    let changes = diff::changed_paths(repo, Some(head), Some(base_tip))
+    let changes = diff::net_changes(repo, merge_base, head, &|p| policy.is_kept_test(p))
+        .map_err(|e| unreadable("the changes", e))?
         .into_iter()
         .map(change)
         .collect();
-    let commits = diff::branch_commits(repo, head, merge_base)
-        .map_err(|e| {
-            Error::git(format!("cannot list the commits of {}", lane.branch))
-                .detail(e.message().to_string())
-        })?
-        .into_iter()
-        .map(|c| Commit {
-            sha: c.sha.to_string(),
-            subject: c.subject,
-            paths: c.paths,
-        })
-        .collect();
+    let commits = diff::branch_commits(repo, head, merge_base, &|dir| {
+        policy.may_hold_contracts(dir)
+    })
+    .map_err(|e| unreadable("the commits", e))?
+    .into_iter()
+    .map(|c| Commit {
+        sha: c.sha.to_string(),
+        subject: c.subject,
+        paths: c.paths,
+    })
+    .collect();
     let branch = Branch {
         role: lane.role.clone(),
         changes,
         commits,
         allow_test_removal: allow_test_removal.map(str::to_string),
     };
-    let report = policy::evaluate(&rules(cfg), &branch)?;
+    let report = policy.evaluate(&branch);
     Ok(Outcome {
-        violations: report
-            .violations
-            .into_iter()
-            .map(|v| Violation {
-                rule: serde_json::to_value(v.rule)
-                    .ok()
-                    .and_then(|r| r.as_str().map(str::to_string))
-                    .unwrap_or_default(),
-                message: v.message,
-                fix: v.fix,
-                paths: v.paths,
-                owner: v.owner,
-            })
-            .collect(),
+        violations: report.violations,
         gates: report.gates.into_iter().map(|g| g.run).collect(),
         removed_tests: report.removed_tests,
     })
@@ -94,11 +93,18 @@ fn change(c: ChangedPath) -> Change {
 }
 
 /// The rules from lanes.toml. The config file and the queue file are protected: a lane may change
-/// them only if its role owns them, since they decide how the lane itself is judged.
-pub fn rules(cfg: &Config) -> Rules {
+/// them only if its role owns them, since they decide how the lane itself is judged. `main` is the
+/// main checkout, to protect a `--config` file kept elsewhere in the repository too.
+pub fn rules(cfg: &Config, main: Option<&Path>) -> Rules {
+    let queue = cfg.queue.as_ref().and_then(|q| repo_relative(&q.path));
+    let config = main
+        .and_then(|m| inside(&cfg.file, m))
+        .and_then(|f| repo_relative(&f));
     let mut protected = vec![crate::config::FILE_NAME.to_string()];
-    if let Some(q) = &cfg.queue {
-        protected.push(q.path.to_string_lossy().replace('\\', "/"));
+    for path in queue.into_iter().chain(config) {
+        if !protected.contains(&path) {
+            protected.push(path);
+        }
     }
     Rules {
         roles: cfg
@@ -124,4 +130,29 @@ pub fn rules(cfg: &Config) -> Rules {
         tests: cfg.policy.tests.clone(),
         protected,
     }
+}
+
+/// A repo-relative path as git's diff spells it (`doc/q.yaml`, never `./doc/q.yaml`), or `None`
+/// for a path that leaves the repository.
+fn repo_relative(path: &Path) -> Option<String> {
+    let mut parts: Vec<String> = Vec::new();
+    for c in path.components() {
+        match c {
+            Component::Normal(p) => parts.push(p.to_string_lossy().into_owned()),
+            Component::CurDir => {}
+            Component::ParentDir => {
+                parts.pop()?;
+            }
+            Component::RootDir | Component::Prefix(_) => return None,
+        }
+    }
+    (!parts.is_empty()).then(|| parts.join("/"))
+}
+
+/// `file` relative to `main`, when it lies inside the main checkout (both canonicalized: the
+/// config path comes from the command line, the workdir from git).
+fn inside(file: &Path, main: &Path) -> Option<std::path::PathBuf> {
+    let file = file.canonicalize().ok()?;
+    let main = main.canonicalize().ok()?;
+    file.strip_prefix(&main).ok().map(Path::to_path_buf)
 }

@@ -30,7 +30,8 @@ pub fn run(ctx: &Context, args: CheckArgs) -> Result<u8> {
     let head = lane_head(info, &repo, lane)?;
     let task = queue::claimed_task(ctx, lane)?;
     let base_tip = base.tip(&repo).unwrap_or(head);
-    let commands = plan(cfg, lane, &repo, head, base_tip, task.as_ref())?;
+    let gates = lane_policy::evaluate(cfg, lane, &repo, head, base_tip, None)?.gates;
+    let commands = plan(cfg, lane, &gates, task.as_ref());
     let record = run_checks(ctx, info, lane, head, task.as_ref(), &commands, false)?;
     if ctx.ui.json_mode() {
         ctx.ui.json(&record);
@@ -57,25 +58,22 @@ pub fn lane_head(info: &RepoInfo, repo: &Repository, lane: &Lane) -> Result<Oid>
     }
 }
 
-/// Role checks, then the gates the branch (`head` against `base_tip`) triggers, then the task's
-/// acceptance checks.
+/// Role checks, then `gates` (the `run` of each gate the branch triggers, from
+/// [`lane_policy::evaluate`]), then the task's acceptance checks.
 pub fn plan(
     cfg: &Config,
     lane: &Lane,
-    repo: &Repository,
-    head: Oid,
-    base_tip: Oid,
+    gates: &[String],
     task: Option<&ClaimedTask>,
-) -> Result<Vec<Command>> {
+) -> Vec<Command> {
     let role_checks = cfg
         .role(&lane.role)
         .map(|r| r.checks.clone())
         .unwrap_or_default();
-    let gates = lane_policy::evaluate(cfg, lane, repo, head, base_tip, None)?.gates;
     let acceptance = task
         .map(|t| t.acceptance_checks.clone())
         .unwrap_or_default();
-    Ok(checks_run::plan(&role_checks, &gates, &acceptance))
+    checks_run::plan(&role_checks, gates, &acceptance)
 }
 
 /// Run `commands` in the lane's worktree, one after another, and save the record. With

@@ -29,7 +29,7 @@ use crate::git::ops::{self, Lease};
 use crate::git::status::{self, StatusOptions};
 use crate::git::{BaseRef, RepoInfo};
 use crate::journal::{self, Journal, Phase};
-use crate::lane_policy;
+use crate::lane_policy::{self, Violation};
 use crate::lane_state;
 use crate::records;
 use crate::ui::quote as sh;
@@ -54,10 +54,12 @@ pub struct MergeArgs {
     pub retries: u32,
 }
 
-/// What `wt merge --json` prints.
+/// What `wt merge --json` prints after a merge.
 #[derive(Serialize)]
 struct Summary {
     lane: String,
+    /// Always true here; false in a [`Refusal`].
+    merged: bool,
     branch: String,
     base: String,
     base_before: String,
@@ -134,6 +136,7 @@ fn landed_already(
 }
 
 /// Step 1: the preflight checks must pass (behind base is only a warning: step 3 rebases).
+/// Policies wait for step 4: they judge the rebased branch, with `--allow-test-removal`.
 fn preflight_lane<'a>(
     ctx: &Context,
     cfg: &Config,
@@ -144,8 +147,9 @@ fn preflight_lane<'a>(
     let opts = preflight::Options {
         allow_dirty: false,
         strict: false,
+        policies: false,
     };
-    let checks = preflight::evaluate(ctx, cfg, info, lane, base, &opts)?;
+    let checks = preflight::evaluate(ctx, cfg, info, lane, base, &opts)?.checks;
     let failed: Vec<&Check> = checks.iter().filter(|c| c.failed()).collect();
     if let Some(first) = failed.first() {
         return Err(Error::refused(format!(
@@ -311,9 +315,22 @@ fn prepare(
     nothing_to_merge(&repo, base, lane, tip, onto)?;
     let undo = |e: Error| put_back(ctx, lane, tip, ready.head, e);
     step(ctx, 4, "policies");
-    let risks = policies(cfg, lane, &repo, tip, onto, args).map_err(undo)?;
+    let reason = args.allow_test_removal.as_deref();
+    let outcome = lane_policy::evaluate(cfg, lane, &repo, tip, onto, reason).map_err(undo)?;
+    if let Some(refused) = policy_refusal(lane, &outcome) {
+        if ctx.ui.json_mode() {
+            ctx.ui.json(&Refusal {
+                lane: &lane.id,
+                merged: false,
+                refused: "policies",
+                violations: &outcome.violations,
+            });
+        }
+        return Err(undo(refused));
+    }
+    let risks = handoff_risks(reason, &outcome);
     step(ctx, 5, "checks");
-    let commands = check::plan(cfg, lane, &repo, tip, onto, task).map_err(undo)?;
+    let commands = check::plan(cfg, lane, &outcome.gates, task);
     let record = check::run_checks(ctx, info, lane, tip, task, &commands, true).map_err(undo)?;
     if !record.ok {
         return Err(put_back(
@@ -364,39 +381,33 @@ fn nothing_to_merge(
     .hint(format!("commit work in {} first", lane.path.display())))
 }
 
-/// Step 4: any violation refuses the merge. Returns the handoff's risk lines.
-fn policies(
-    cfg: &Config,
-    lane: &Lane,
-    repo: &Repository,
-    tip: Oid,
-    onto: Oid,
-    args: &MergeArgs,
-) -> Result<Vec<String>> {
-    let reason = args.allow_test_removal.as_deref();
-    let outcome = lane_policy::evaluate(cfg, lane, repo, tip, onto, reason)?;
-    if let Some(first) = outcome.violations.first() {
-        return Err(Error::refused(format!(
-            "{} breaks {} polic(ies) ({}); nothing was pushed",
-            lane.id,
-            outcome.violations.len(),
-            first.message
-        ))
-        .details(
-            outcome
-                .violations
-                .iter()
-                .map(|v| format!("{}: {} (fix: {})", v.rule, v.message, v.fix)),
-        ));
-    }
-    let mut risks = Vec::new();
-    if let (Some(reason), false) = (reason, outcome.removed_tests.is_empty()) {
-        risks.push(format!(
-            "test files removed ({reason}): {}",
+/// What `wt merge --json` prints when the policies refuse the branch (exit 1): the lane, and
+/// every violation as `wt preflight --json` lists them.
+#[derive(Serialize)]
+struct Refusal<'a> {
+    lane: &'a str,
+    merged: bool,
+    refused: &'static str,
+    violations: &'a [Violation],
+}
+
+/// Step 4: any violation refuses the merge, naming each rule with its owner and fix.
+fn policy_refusal(lane: &Lane, outcome: &lane_policy::Outcome) -> Option<Error> {
+    let mut e = outcome.refusal(&lane.id)?;
+    e.message.push_str("; nothing was pushed");
+    Some(e)
+}
+
+/// The handoff's risk lines: removed tests, with the reason that allowed them.
+fn handoff_risks(reason: Option<&str>, outcome: &lane_policy::Outcome) -> Vec<String> {
+    match reason {
+        Some(reason) if !outcome.removed_tests.is_empty() => vec![format!(
+            "test files removed ({}): {}",
+            reason.trim(),
             outcome.removed_tests.join(", ")
-        ));
+        )],
+        _ => Vec::new(),
     }
-    Ok(risks)
 }
 
 /// After a refusal at step 4 or 5: move the lane back to where this attempt found it (only if
@@ -652,6 +663,7 @@ fn report(
     if ctx.ui.json_mode() {
         ctx.ui.json(&Summary {
             lane: lane.id.clone(),
+            merged: true,
             branch: lane.branch.clone(),
             base: base.upstream_name(),
             base_before: j.base_before.clone(),
@@ -697,6 +709,8 @@ pub fn dry_run(ctx: &Context, cfg: &Config, lane: &Lane, args: &MergeArgs) -> Re
 #[derive(Default, Serialize)]
 struct Plan {
     steps: Vec<PlanStep>,
+    /// The policy violations that would stop the merge at step 4.
+    violations: Vec<Violation>,
 }
 
 #[derive(Serialize)]
@@ -720,6 +734,7 @@ impl Plan {
                 "dry_run": true,
                 "would_merge": would_merge,
                 "steps": self.steps,
+                "violations": self.violations,
             }));
             return;
         }
@@ -762,12 +777,17 @@ fn plan_merge(
     plan_rebase(&repo, &base, &ready, onto, plan);
     let task = queue::claimed_task(ctx, lane)?;
     dependencies_done(task.as_ref())?;
-    let risks = policies(cfg, lane, &repo, ready.head, onto, args)?;
+    let reason = args.allow_test_removal.as_deref();
+    let outcome = lane_policy::evaluate(cfg, lane, &repo, ready.head, onto, reason)?;
+    if let Some(refused) = policy_refusal(lane, &outcome) {
+        plan.violations = outcome.violations;
+        return Err(refused);
+    }
     plan.add(4, "policies: no violation");
-    for r in risks {
+    for r in handoff_risks(reason, &outcome) {
         plan.add(4, format!("recorded in the handoff: {r}"));
     }
-    let commands = check::plan(cfg, lane, &repo, ready.head, onto, task.as_ref())?;
+    let commands = check::plan(cfg, lane, &outcome.gates, task.as_ref());
     plan.add(
         5,
         format!("run {} check(s) in {}", commands.len(), lane.path.display()),

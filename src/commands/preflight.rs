@@ -6,8 +6,10 @@ use crate::cli::LaneWords;
 use crate::config::{Config, Lane, Words};
 use crate::context::Context;
 use crate::error::Result;
+use crate::git::diff::{self, ChangeKind};
 use crate::git::status::StatusOptions;
 use crate::git::{git, BaseRef, RepoInfo};
+use crate::lane_policy::{self, Outcome, Rule, Violation};
 use crate::lane_state::{self, LaneState};
 use crate::ui::Check;
 use clap::Args;
@@ -33,11 +35,22 @@ struct Report<'a> {
     lane: &'a str,
     ok: bool,
     checks: &'a [Check],
+    /// Every policy violation in full (the checks show the first of each group).
+    violations: &'a [Violation],
 }
 
 pub struct Options {
     pub allow_dirty: bool,
     pub strict: bool,
+    /// Judge the branch's policies too. `wt merge` turns this off: it judges them on the rebased
+    /// branch, with its `--allow-test-removal` reason.
+    pub policies: bool,
+}
+
+/// What [`evaluate`] found: the checks, and the policy outcome when policies were judged.
+pub struct Evaluation {
+    pub checks: Vec<Check>,
+    pub policy: Option<Outcome>,
 }
 
 pub fn run(ctx: &Context, args: PreflightArgs) -> Result<u8> {
@@ -59,14 +72,18 @@ pub fn run(ctx: &Context, args: PreflightArgs) -> Result<u8> {
     let opts = Options {
         allow_dirty: args.allow_dirty,
         strict: args.strict,
+        policies: true,
     };
-    checks.extend(evaluate(ctx, cfg, info, lane, &base, &opts)?);
+    let evaluation = evaluate(ctx, cfg, info, lane, &base, &opts)?;
+    checks.extend(evaluation.checks);
     let ok = !checks.iter().any(Check::failed);
     if ctx.ui.json_mode() {
+        let violations = evaluation.policy.map(|o| o.violations).unwrap_or_default();
         ctx.ui.json(&Report {
             lane: &lane.id,
             ok,
             checks: &checks,
+            violations: &violations,
         });
     } else {
         ctx.ui.checks(&format!("preflight {}", lane.id), &checks);
@@ -102,13 +119,16 @@ pub fn evaluate(
     lane: &Lane,
     base: &BaseRef,
     opts: &Options,
-) -> Result<Vec<Check>> {
+) -> Result<Evaluation> {
     let repo = info.open()?;
     let entries = lane_state::worktree_list(&repo, &info.main, &info.common_dir);
     let mut state = lane_state::locate(lane, &entries);
     let mut checks = vec![worktree_check(lane, &state)];
     if !state.exists {
-        return Ok(checks);
+        return Ok(Evaluation {
+            checks,
+            policy: None,
+        });
     }
     let base_tip = base.tip(&repo);
     lane_state::inspect(
@@ -125,8 +145,15 @@ pub fn evaluate(
     checks.push(conflict_check(lane, &state, &repo, base_tip));
     checks.push(clean_check(lane, &state, opts.allow_dirty));
     checks.push(behind_check(lane, &state, base, opts.strict));
-    checks.extend(policy_checks(ctx, cfg, lane, &repo, base_tip)?);
-    Ok(checks)
+    let policy = if opts.policies {
+        let (policy_checks, outcome) = policy_checks(cfg, lane, &repo, base_tip)?;
+        checks.extend(policy_checks);
+        outcome
+    } else {
+        None
+    };
+    checks.extend(crate::commands::queue::preflight_checks(ctx, lane));
+    Ok(Evaluation { checks, policy })
 }
 
 fn worktree_check(lane: &Lane, state: &LaneState) -> Check {
@@ -210,10 +237,7 @@ fn conflict_check(
             "resolve them and `git add` each file",
         );
     }
-    let mut candidates = crate::git::diff::changed_paths(repo, state.head(), base_tip)
-        .into_iter()
-        .map(|c| c.path)
-        .collect::<Vec<_>>();
+    let mut candidates = branch_files(repo, state.head(), base_tip);
     candidates.extend(dirty.paths.iter().cloned());
     let marked = crate::conflict_markers::scan(&lane.path, &candidates);
     if marked.is_empty() {
@@ -225,6 +249,27 @@ fn conflict_check(
             "remove the <<<<<<< / >>>>>>> blocks and commit",
         )
     }
+}
+
+/// The files the branch adds or changes against its merge base with base (renames unpaired:
+/// only the paths that exist at the tip matter here).
+fn branch_files(
+    repo: &git2::Repository,
+    head: Option<git2::Oid>,
+    base_tip: Option<git2::Oid>,
+) -> Vec<String> {
+    let (Some(head), Some(base)) = (head, base_tip) else {
+        return Vec::new();
+    };
+    let changes = repo
+        .merge_base(head, base)
+        .and_then(|merge_base| diff::net_changes(repo, merge_base, head, &|_| false));
+    changes
+        .unwrap_or_default()
+        .into_iter()
+        .filter(|c| c.kind != ChangeKind::Deleted)
+        .map(|c| c.path)
+        .collect()
 }
 
 fn clean_check(lane: &Lane, state: &LaneState, allow_dirty: bool) -> Check {
@@ -268,56 +313,44 @@ fn behind_check(lane: &Lane, state: &LaneState, base: &BaseRef, strict: bool) ->
     }
 }
 
-/// Ownership, contract-first and kept-test policies, one check each, plus the queue checks.
+/// One check per policy rule on the lane branch (its ref, not the worktree's HEAD: the branch is
+/// what merges), and the outcome they came from.
 fn policy_checks(
-    ctx: &Context,
     cfg: &Config,
     lane: &Lane,
     repo: &git2::Repository,
     base_tip: Option<git2::Oid>,
-) -> Result<Vec<Check>> {
+) -> Result<(Vec<Check>, Option<Outcome>)> {
     let head = repo
         .refname_to_id(&format!("refs/heads/{}", lane.branch))
         .ok();
-    let mut checks = match (head, base_tip) {
-        (Some(head), Some(base)) => {
-            let outcome = crate::lane_policy::evaluate(cfg, lane, repo, head, base, None)?;
-            policy_rule_checks(&outcome)
-        }
-        _ => vec![Check::fail(
+    let (Some(head), Some(base)) = (head, base_tip) else {
+        let check = Check::fail(
             "policies",
             "cannot compare the branch with base",
             "fetch, or run wt setup",
-        )],
+        );
+        return Ok((vec![check], None));
     };
-    checks.extend(crate::commands::queue::preflight_checks(ctx, lane));
-    Ok(checks)
+    let outcome = lane_policy::evaluate(cfg, lane, repo, head, base, None)?;
+    Ok((policy_rule_checks(&outcome), Some(outcome)))
 }
 
 /// Each policy rule as a check, so a report shows which rules passed as well as which failed.
-fn policy_rule_checks(outcome: &crate::lane_policy::Outcome) -> Vec<Check> {
-    let groups: [(&str, &[&str]); 4] = [
-        ("ownership", &["ownership", "protected_file"]),
-        ("contracts", &["contract_owner", "contract_order"]),
-        ("tests kept", &["test_removed"]),
-        ("gates", &[]),
+fn policy_rule_checks(outcome: &Outcome) -> Vec<Check> {
+    let groups: [(&str, &[Rule]); 4] = [
+        ("ownership", &[Rule::Ownership]),
+        ("protected files", &[Rule::ProtectedFile]),
+        ("contracts", &[Rule::ContractOwner, Rule::ContractOrder]),
+        ("tests kept", &[Rule::TestRemoved]),
     ];
-    groups
+    let mut checks: Vec<Check> = groups
         .iter()
         .map(|(name, rules)| {
-            if rules.is_empty() {
-                return match outcome.gates.len() {
-                    0 => Check::ok(name, "no gate triggered"),
-                    n => Check::ok(
-                        name,
-                        &format!("{n} gate(s) triggered; `wt check` runs them"),
-                    ),
-                };
-            }
             let hits: Vec<_> = outcome
                 .violations
                 .iter()
-                .filter(|v| rules.contains(&v.rule.as_str()))
+                .filter(|v| rules.contains(&v.rule))
                 .collect();
             match hits.first() {
                 None => Check::ok(name, "no violation"),
@@ -331,5 +364,13 @@ fn policy_rule_checks(outcome: &crate::lane_policy::Outcome) -> Vec<Check> {
                 }
             }
         })
-        .collect()
+        .collect();
+    checks.push(match outcome.gates.len() {
+        0 => Check::ok("gates", "no gate triggered"),
+        n => Check::ok(
+            "gates",
+            &format!("{n} gate(s) triggered; `wt check` runs them"),
+        ),
+    });
+    checks
 }

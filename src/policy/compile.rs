@@ -76,6 +76,8 @@ pub struct Policy {
     pub(crate) gate_of: Vec<usize>,
     pub(crate) tests: GlobSet,
     pub(crate) protected: HashSet<String>,
+    /// The literal text each contract glob starts with, for [`Policy::may_hold_contracts`].
+    contract_prefixes: Vec<String>,
 }
 
 /// Compiles every glob of `rules`, failing on the first bad one in config order.
@@ -93,6 +95,12 @@ pub fn compile(rules: &Rules) -> Result<Policy, GlobError> {
         gate_of: gates.iter().map(|(list, _, _)| gate_of(list)).collect(),
         tests: build_set(listed(GlobList::PolicyTests, &rules.tests))?,
         protected: rules.protected.iter().cloned().collect(),
+        contract_prefixes: rules
+            .contracts
+            .paths
+            .iter()
+            .map(|g| literal_prefix(g).to_string())
+            .collect(),
         rules: rules.clone(),
     })
 }
@@ -175,7 +183,29 @@ fn build_set<'a>(
     })
 }
 
+/// The text before the first character that is not plainly literal (`*`, `?`, `[`, `{`, or an
+/// escape): every path a glob matches starts with it.
+fn literal_prefix(glob: &str) -> &str {
+    let end = glob.find(['*', '?', '[', '{', '\\']).unwrap_or(glob.len());
+    &glob[..end]
+}
+
 impl Policy {
+    /// Whether `path` is a kept test (`[policy] tests`).
+    pub fn is_kept_test(&self, path: &str) -> bool {
+        self.tests.is_match(path)
+    }
+
+    /// Whether some path under the directory `dir` (repo-relative, ending in `/`) could be a
+    /// contract path. Conservative: `false` only when every contract glob's literal start rules
+    /// the directory out, so a reader of per-commit paths may skip that directory without
+    /// changing the contract-order verdict.
+    pub fn may_hold_contracts(&self, dir: &str) -> bool {
+        self.contract_prefixes
+            .iter()
+            .any(|p| p.starts_with(dir) || dir.starts_with(p.as_str()))
+    }
+
     /// The roles that own `path` (indices in config order): those holding its most specific
     /// matching glob. Empty when no role owns it; several when equally specific globs of
     /// different roles tie (co-owners, the first in config order named as primary).

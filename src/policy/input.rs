@@ -108,7 +108,10 @@ impl Change {
     }
 }
 
-/// One commit of the branch. `paths` lists every path the commit touched, both sides of a rename.
+/// One commit of the branch. `paths` lists every path the commit touched, both sides of a rename;
+/// only the contract-order rule reads them, so a reader may list a changed directory that
+/// [`Policy::may_hold_contracts`](super::Policy::may_hold_contracts) rules out as one `dir/`
+/// entry instead of its files.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Commit {
     pub sha: String,

@@ -45,7 +45,7 @@ mod tests;
 
 pub use compile::{compile, GlobError, GlobList, Policy};
 pub use input::{Branch, Change, ChangeKind, Commit, ContractRule, GateRule, RoleRule, Rules};
-pub use report::{Report, Rule, TriggeredGate, Violation};
+pub use report::{refusal, Report, Rule, TriggeredGate, Violation};
 
 impl Policy {
     /// Judges one branch. Compile once, then evaluate as many branches as needed.

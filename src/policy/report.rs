@@ -19,6 +19,19 @@ pub enum Rule {
     ProtectedFile,
 }
 
+impl Rule {
+    /// The name `--json` uses, also shown before each message of a refusal.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Rule::Ownership => "ownership",
+            Rule::ContractOwner => "contract_owner",
+            Rule::ContractOrder => "contract_order",
+            Rule::TestRemoved => "test_removed",
+            Rule::ProtectedFile => "protected_file",
+        }
+    }
+}
+
 /// One broken rule: every path that breaks it for one owner, a one-line message and a fix.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Violation {
@@ -57,22 +70,32 @@ impl Report {
         self.violations.is_empty()
     }
 
-    /// The error that refuses the merge (exit 1), or `None` when no rule is broken: one detail
-    /// line per violation, one hint per fix.
+    /// The error that refuses the merge (exit 1), or `None` when no rule is broken.
     pub fn refusal(&self, lane: &str) -> Option<Error> {
-        let n = self.violations.len();
-        if n == 0 {
-            return None;
-        }
-        let rules = if n == 1 { "rule" } else { "rules" };
-        let error = Error::refused(format!("lane {lane} breaks {n} policy {rules}"))
-            .details(self.violations.iter().map(|v| v.message.clone()));
-        Some(
-            self.violations
-                .iter()
-                .fold(error, |e, v| e.hint(v.fix.clone())),
-        )
+        refusal(lane, &self.violations)
     }
+}
+
+/// The refusal for `violations`: one detail line per violation, prefixed with its rule, and one
+/// hint per distinct fix.
+pub fn refusal(lane: &str, violations: &[Violation]) -> Option<Error> {
+    let n = violations.len();
+    if n == 0 {
+        return None;
+    }
+    let rules = if n == 1 { "rule" } else { "rules" };
+    let error = Error::refused(format!("lane {lane} breaks {n} policy {rules}")).details(
+        violations
+            .iter()
+            .map(|v| format!("{}: {}", v.rule.as_str(), v.message)),
+    );
+    let mut fixes: Vec<&str> = Vec::new();
+    for v in violations {
+        if !fixes.contains(&v.fix.as_str()) {
+            fixes.push(&v.fix);
+        }
+    }
+    Some(fixes.into_iter().fold(error, |e, fix| e.hint(fix)))
 }
 
 /// Collects offending paths per (rule, owner), so a branch touching 300 files of another role

@@ -906,3 +906,65 @@ fn changes_expose_touched_and_removed_paths() {
     assert_eq!(Change::modified("a/x").removed_path(), None);
     assert_eq!(Change::added("a/x").touched().count(), 1);
 }
+
+#[test]
+fn rule_names_match_their_json() {
+    let all = [
+        Rule::Ownership,
+        Rule::ContractOwner,
+        Rule::ContractOrder,
+        Rule::TestRemoved,
+        Rule::ProtectedFile,
+    ];
+    for rule in all {
+        assert_eq!(serde_json::to_value(rule).unwrap(), rule.as_str());
+    }
+}
+
+#[test]
+fn a_refusal_names_each_rule_and_gives_each_fix_once() {
+    let report = judge(
+        "A-backend",
+        vec![Change::modified("web/a.ts"), Change::modified("ops/b.yaml")],
+    );
+    let e = report.refusal("A-backend").expect("violations refuse");
+    assert_eq!(e.details.len(), 2);
+    assert!(e.details[0].starts_with("ownership: web/a.ts is owned by B-ui"));
+    assert_eq!(e.hints.len(), 2, "different owners, different fixes");
+    let twice = Violation {
+        owner: Some("C-ops".into()),
+        ..report.violations[1].clone()
+    };
+    let e = refusal("A-backend", &[twice.clone(), twice]).unwrap();
+    assert_eq!(e.hints.len(), 1, "{:?}", e.hints);
+}
+
+#[test]
+fn kept_tests_are_recognised() {
+    let policy = compile(&rules()).unwrap();
+    assert!(policy.is_kept_test("internal/x_test.go"));
+    assert!(policy.is_kept_test("tests/e2e/login.spec"));
+    assert!(!policy.is_kept_test("internal/x.go"));
+}
+
+#[test]
+fn only_directories_that_can_hold_contracts_are_worth_entering() {
+    let policy = compile(&rules()).unwrap();
+    for dir in ["doc/", "doc/api/", "doc/api/v1/", "doc/architecture/"] {
+        assert!(policy.may_hold_contracts(dir), "{dir}");
+    }
+    for dir in ["cmd/", "docs/", "doc/governance/", "web/doc/"] {
+        assert!(!policy.may_hold_contracts(dir), "{dir}");
+    }
+    let mut anywhere = rules();
+    anywhere.contracts.paths = strings(&["**/*.proto"]);
+    assert!(compile(&anywhere).unwrap().may_hold_contracts("web/"));
+    let mut none = rules();
+    none.contracts.paths.clear();
+    assert!(!compile(&none).unwrap().may_hold_contracts("doc/"));
+    let mut partial = rules();
+    partial.contracts.paths = strings(&["schema*/v[12]/*.json"]);
+    let partial = compile(&partial).unwrap();
+    assert!(partial.may_hold_contracts("schemas/") && partial.may_hold_contracts("schema/"));
+    assert!(!partial.may_hold_contracts("web/"));
+}
