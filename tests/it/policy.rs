@@ -543,6 +543,7 @@ name = "A-backend"
 owns = ["cmd/**"]
 "#;
     env.commit_file(&env.main, "ci/wt.toml", config, "config");
+    env.commit_file(&env.main, "queue.yaml", "version: 1\ntasks: []\n", "queue");
     env.git(&["push", "-q", "origin", "master"]);
     let wt = |args: &[&str]| {
         let mut all = vec!["--config", "ci/wt.toml"];
