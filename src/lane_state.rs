@@ -13,8 +13,11 @@ use std::path::Path;
 pub struct LaneState {
     /// The worktree registered at the lane's path, if any.
     pub entry: Option<WorktreeEntry>,
-    /// Registered and its directory is there.
+    /// Registered, its directory is there, and the directory's `.git` leads back to git's record.
     pub exists: bool,
+    /// Registered and its directory is there, but the directory's `.git` is gone or points
+    /// elsewhere (F10): not provably this lane's worktree.
+    pub broken: bool,
     /// Something is at the lane's path that is not a worktree registered there.
     pub foreign: bool,
     /// The lane's path is a symlink (never followed).
@@ -46,12 +49,14 @@ pub fn locate(lane: &Lane, entries: &[WorktreeEntry]) -> LaneState {
     } else {
         worktrees::find_by_path(entries, &lane.path).cloned()
     };
-    let exists = entry.as_ref().is_some_and(|e| !e.missing);
-    let foreign = !exists && (symlink || lane.path.exists());
+    let exists = entry.as_ref().is_some_and(|e| !e.missing && e.intact);
+    let broken = entry.as_ref().is_some_and(|e| !e.missing && !e.intact);
+    let foreign = entry.is_none() && (symlink || lane.path.exists());
     let operation = entry.as_ref().and_then(|e| e.operation());
     LaneState {
         entry,
         exists,
+        broken,
         foreign,
         symlink,
         ahead_behind: None,

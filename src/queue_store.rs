@@ -201,7 +201,7 @@ fn check_main(info: &RepoInfo, base: &BaseRef, rel: &Path, pushing: bool) -> Res
         ))
         .hint(format!(
             "git -C {} switch {}",
-            crate::ui::quote(&info.main),
+            crate::ui::quote_path(&info.main),
             base.name
         )));
     }

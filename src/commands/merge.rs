@@ -32,7 +32,7 @@ use crate::journal::{self, Journal, Phase};
 use crate::lane_policy::{self, Violation};
 use crate::lane_state;
 use crate::records;
-use crate::ui::quote as sh;
+use crate::ui::quote_path as sh;
 use crate::ui::Check;
 use clap::Args;
 use git2::{Oid, Repository};

@@ -11,7 +11,7 @@ use crate::git::status::StatusOptions;
 use crate::git::{git, BaseRef, RepoInfo};
 use crate::lane_policy::{self, Outcome, Rule, Violation};
 use crate::lane_state::{self, LaneState};
-use crate::ui::Check;
+use crate::ui::{quote_path, Check};
 use clap::Args;
 use serde::Serialize;
 
@@ -157,7 +157,7 @@ pub fn evaluate(
 }
 
 fn worktree_check(lane: &Lane, state: &LaneState) -> Check {
-    let path = lane.path.display();
+    let path = quote_path(&lane.path);
     let setup = format!("wt setup {}", lane.id);
     if state.symlink {
         return Check::fail(
@@ -178,6 +178,11 @@ fn worktree_check(lane: &Lane, state: &LaneState) -> Check {
             &format!("{path} is registered but its directory is gone"),
             &setup,
         ),
+        Some(_) if state.broken => Check::fail(
+            "worktree",
+            &format!("{path} has no .git file leading back to this repository"),
+            &format!("git worktree repair {path}, if that directory is this lane's"),
+        ),
         Some(e) => match &e.locked {
             Some(reason) if reason == "initializing" => {
                 Check::fail("worktree", "left half-made by an interrupted setup", &setup)
@@ -185,15 +190,15 @@ fn worktree_check(lane: &Lane, state: &LaneState) -> Check {
             Some(reason) => Check::fail(
                 "worktree",
                 &format!("locked: {reason}"),
-                &format!("git worktree unlock {path} (when nobody is using it)"),
+                &format!("git worktree unlock {path}, when nobody is using it"),
             ),
-            None => Check::ok("worktree", &format!("{path}")),
+            None => Check::ok("worktree", &lane.path.display().to_string()),
         },
     }
 }
 
 fn branch_check(lane: &Lane, state: &LaneState) -> Check {
-    let switch = format!("git -C {} switch {}", lane.path.display(), lane.branch);
+    let switch = format!("git -C {} switch {}", quote_path(&lane.path), lane.branch);
     match state.entry.as_ref().and_then(|e| e.branch()) {
         Some(b) if b == lane.branch => Check::ok("branch", &format!("on {b}")),
         Some(b) => Check::fail("branch", &format!("on {b}, not {}", lane.branch), &switch),
@@ -215,8 +220,8 @@ fn operation_check(lane: &Lane, state: &LaneState) -> Check {
             "operation",
             &format!("a {} is in progress", op.as_str()),
             &format!(
-                "finish it, or `git -C {} {}`",
-                lane.path.display(),
+                "finish it, or abort it: git -C {} {}",
+                quote_path(&lane.path),
                 op.abort_command().trim_start_matches("git ")
             ),
         ),
@@ -282,8 +287,8 @@ fn clean_check(lane: &Lane, state: &LaneState, allow_dirty: bool) -> Check {
         dirty.staged, dirty.unstaged, dirty.untracked
     );
     let fix = format!(
-        "commit or stash them: git -C {} stash -u",
-        lane.path.display()
+        "commit them, or stash them: git -C {} stash -u",
+        quote_path(&lane.path)
     );
     if allow_dirty {
         Check::warn("clean", &detail, &fix)

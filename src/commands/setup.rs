@@ -11,8 +11,10 @@ use crate::git::worktrees::{self, WorktreeEntry};
 use crate::git::{git, BaseRef, RepoInfo};
 use crate::lane_state;
 use crate::parallel;
+use crate::ui::quote_path;
 use clap::Args;
 use serde::Serialize;
+use std::ffi::OsStr;
 
 #[derive(Args, Debug)]
 pub struct SetupArgs {
@@ -71,8 +73,32 @@ pub fn run(ctx: &Context, args: SetupArgs) -> Result<u8> {
     setup_lanes(ctx, &lanes, !args.no_fetch)
 }
 
+/// How `setup_lanes_with` chooses.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct SetupOptions {
+    /// Fetch the remote first.
+    pub fetch: bool,
+    /// Start new branches from base even when the remote still has the lane branch: used by
+    /// `teardown --recreate` after deleting a branch whose work is all on base, so that the
+    /// stale remote copy is not checked out again.
+    pub fresh_from_base: bool,
+}
+
 /// Set up `lanes`; the caller holds the repository lock.
 pub fn setup_lanes(ctx: &Context, lanes: &[&Lane], fetch: bool) -> Result<u8> {
+    setup_lanes_with(
+        ctx,
+        lanes,
+        SetupOptions {
+            fetch,
+            fresh_from_base: false,
+        },
+    )
+}
+
+/// Set up `lanes` as `opts` says; the caller holds the repository lock.
+pub fn setup_lanes_with(ctx: &Context, lanes: &[&Lane], opts: SetupOptions) -> Result<u8> {
+    let fetch = opts.fetch;
     let cfg = ctx.config()?;
     let info = ctx.repo()?;
     let base = ctx.base()?;
@@ -89,10 +115,10 @@ pub fn setup_lanes(ctx: &Context, lanes: &[&Lane], fetch: bool) -> Result<u8> {
     }
     let repo = info.open()?;
     let entries = lane_state::worktree_list(&repo, &info.main, &info.common_dir);
-    let plans = plan_all(lanes, &entries, &repo, &base)?;
+    let plans = plan_all(lanes, &entries, &repo, &base, opts.fresh_from_base)?;
     std::fs::create_dir_all(&cfg.project.worktree_root)?;
-    prepare(info, lanes, &plans, &base)?;
-    let results = add_worktrees(ctx, info, lanes, &plans);
+    let prepared = prepare(info, lanes, &plans, &base);
+    let results = add_worktrees(ctx, lanes, prepared);
     report(ctx, lanes, &plans, results)
 }
 
@@ -101,11 +127,12 @@ fn plan_all(
     entries: &[WorktreeEntry],
     repo: &git2::Repository,
     base: &BaseRef,
+    fresh: bool,
 ) -> Result<Vec<Plan>> {
     let mut plans = Vec::new();
     let mut refusals = Vec::new();
     for lane in lanes {
-        match plan(lane, entries, repo, base) {
+        match plan(lane, entries, repo, base, fresh) {
             Ok(p) => plans.push(p),
             Err(e) => refusals.push(format!("{}: {}", lane.id, e.message)),
         }
@@ -116,9 +143,7 @@ fn plan_all(
             refusals.len()
         ))
         .details(refusals)
-        .hint(
-            "move the listed paths away or finish what holds the branch, then run wt setup again",
-        ));
+        .hint("deal with each lane listed above, then run wt setup again"));
     }
     Ok(plans)
 }
@@ -128,20 +153,36 @@ fn plan(
     entries: &[WorktreeEntry],
     repo: &git2::Repository,
     base: &BaseRef,
+    fresh: bool,
 ) -> Result<Plan> {
     let state = lane_state::locate(lane, entries);
+    let path = quote_path(&lane.path);
     if state.symlink {
         return Err(Error::refused(format!(
-            "{} is a symlink; wt never follows one",
-            lane.path.display()
+            "{path} is a symlink; wt never follows one: remove the link"
         )));
     }
+    let source = || branch_source(lane, repo, base, fresh);
     if let Some(entry) = &state.entry {
+        if entry.id.is_none() {
+            return Err(Error::refused(format!(
+                "{path} is the main checkout: change worktree_root or dir_template in lanes.toml"
+            )));
+        }
         if let Some(repair) = repair_needed(entry)? {
+            if let Some(holder) = held_elsewhere(entries, &lane.branch, entry) {
+                return Err(held_error(lane, holder));
+            }
             return Ok(Plan::Create {
-                source: branch_source(lane, repo, base),
+                source: source(),
                 repair: Some(repair),
             });
+        }
+        if state.broken {
+            return Err(Error::refused(format!(
+                "{path} is registered as a worktree but its .git file is missing or points \
+                 elsewhere: if it is this lane's, run `git worktree repair {path}`, else move it away"
+            )));
         }
         let note = match entry.branch() {
             Some(b) if b == lane.branch => None,
@@ -152,43 +193,68 @@ fn plan(
     }
     if state.foreign && !is_empty_dir(&lane.path) {
         return Err(Error::refused(format!(
-            "{} exists and is not this lane's worktree",
-            lane.path.display()
+            "{path} exists and is not this lane's worktree: move it away"
         )));
     }
     if let Some(holder) = worktrees::find_by_branch(entries, &lane.branch) {
-        return Err(Error::refused(format!(
-            "branch {} is checked out at {}",
-            lane.branch,
-            holder.path.display()
-        )));
+        return Err(held_error(lane, holder));
     }
     Ok(Plan::Create {
-        source: branch_source(lane, repo, base),
+        source: source(),
         repair: None,
     })
 }
 
+/// Another worktree than `own` that has `branch` checked out.
+fn held_elsewhere<'a>(
+    entries: &'a [WorktreeEntry],
+    branch: &str,
+    own: &WorktreeEntry,
+) -> Option<&'a WorktreeEntry> {
+    entries.iter().find(|e| {
+        e.admin_dir != own.admin_dir
+            && (e.branch() == Some(branch) || e.rebasing_branch().as_deref() == Some(branch))
+    })
+}
+
+fn held_error(lane: &Lane, holder: &WorktreeEntry) -> Error {
+    Error::refused(format!(
+        "branch {} is checked out in {}: switch that worktree to another branch first",
+        lane.branch,
+        quote_path(&holder.path)
+    ))
+}
+
 fn repair_needed(entry: &WorktreeEntry) -> Result<Option<Repair>> {
+    let path = quote_path(&entry.path);
     match (&entry.locked, entry.missing) {
-        (Some(reason), _) if reason == "initializing" => Ok(Some(Repair::Initializing)),
+        // why: `worktree remove -f -f` validates the directory's `.git` first; without it the
+        // repair would fail halfway, so refuse before changing anything.
+        (Some(reason), false) if reason == INITIALIZING && !entry.intact => {
+            Err(Error::refused(format!(
+                "{path} was left half-made by a killed setup and has no valid .git file: \
+                 move it away, then run wt setup again"
+            )))
+        }
+        (Some(reason), _) if reason == INITIALIZING => Ok(Some(Repair::Initializing)),
         (Some(reason), true) => Err(Error::refused(format!(
-            "the worktree at {} is missing but locked ({reason})",
-            entry.path.display()
+            "{path} is missing but its registration is locked ({reason}): \
+             run `git worktree unlock {path}` if nobody uses it"
         ))),
         (None, true) => Ok(Some(Repair::MissingDir)),
         _ => Ok(None),
     }
 }
 
-fn branch_source(lane: &Lane, repo: &git2::Repository, base: &BaseRef) -> Source {
+fn branch_source(lane: &Lane, repo: &git2::Repository, base: &BaseRef, fresh: bool) -> Source {
     let has = |r: String| repo.refname_to_id(&r).is_ok();
     if has(format!("refs/heads/{}", lane.branch)) {
         Source::LocalBranch
-    } else if base
-        .remote
-        .as_ref()
-        .is_some_and(|r| has(format!("refs/remotes/{r}/{}", lane.branch)))
+    } else if !fresh
+        && base
+            .remote
+            .as_ref()
+            .is_some_and(|r| has(format!("refs/remotes/{r}/{}", lane.branch)))
     {
         Source::RemoteBranch
     } else {
@@ -200,86 +266,133 @@ fn is_empty_dir(path: &std::path::Path) -> bool {
     std::fs::read_dir(path).is_ok_and(|mut d| d.next().is_none())
 }
 
-/// The serial part: clear broken registrations and create branches.
-fn prepare(info: &RepoInfo, lanes: &[&Lane], plans: &[Plan], base: &BaseRef) -> Result<()> {
+/// The serial part, one lane after another: clear a broken registration, create the branch, and
+/// register the worktree without checking it out. Returns, per lane, whether it now waits for its
+/// checkout (`Ok(true)`), or why it failed.
+///
+/// why serial: `git worktree add` reads every other worktree's admin dir, and fails ("failed to
+/// read .git/worktrees/<id>/commondir") when another `add` is creating one at that moment.
+fn prepare(info: &RepoInfo, lanes: &[&Lane], plans: &[Plan], base: &BaseRef) -> Vec<Result<bool>> {
+    lanes
+        .iter()
+        .zip(plans)
+        .map(|(lane, plan)| match plan {
+            Plan::Unchanged { .. } => Ok(false),
+            Plan::Create { source, repair } => {
+                prepare_one(info, lane, source, repair.as_ref(), base)
+                    .map(|()| true)
+                    .map_err(|e| e.context(format!("cannot add the worktree of {}", lane.id)))
+            }
+        })
+        .collect()
+}
+
+fn prepare_one(
+    info: &RepoInfo,
+    lane: &Lane,
+    source: &Source,
+    repair: Option<&Repair>,
+    base: &BaseRef,
+) -> std::result::Result<(), crate::git::GitError> {
     let main = git(&info.main);
-    for (lane, plan) in lanes.iter().zip(plans) {
-        let Plan::Create { source, repair } = plan else {
-            continue;
-        };
-        let path = lane.path.as_os_str();
-        match repair {
-            // why: remove just this registration; a global prune would also drop other lanes
-            // whose directories are only temporarily absent.
-            Some(Repair::MissingDir) => {
-                main.run([std::ffi::OsStr::new("worktree"), "remove".as_ref(), path])?;
-            }
-            // why: a killed `worktree add` leaves a partial checkout locked "initializing";
-            // git needs the double force to clear that lock. It holds no user work yet.
-            Some(Repair::Initializing) => {
-                main.run([
-                    std::ffi::OsStr::new("worktree"),
-                    "remove".as_ref(),
-                    "-f".as_ref(),
-                    "-f".as_ref(),
-                    path,
-                ])?;
-            }
-            None => {}
+    let path = lane.path.as_os_str();
+    match repair {
+        // why: remove just this registration; a global prune would also drop other lanes
+        // whose directories are only temporarily absent.
+        Some(Repair::MissingDir) => {
+            main.run([OsStr::new("worktree"), "remove".as_ref(), path])?;
         }
-        match source {
-            Source::LocalBranch => {}
-            Source::RemoteBranch => {
-                let remote = base.remote.as_deref().unwrap_or("origin");
-                main.run([
-                    "branch",
-                    "--track",
-                    &lane.branch,
-                    &format!("{remote}/{}", lane.branch),
-                ])?;
-            }
-            // why: --no-track, so a later plain `git push` or `branch -d` cannot act on base.
-            Source::Base => {
-                main.run(["branch", "--no-track", &lane.branch, &base.upstream_ref()])?;
-            }
+        // why: a killed `worktree add` leaves a partial checkout locked "initializing"; git
+        // needs the double force to clear that lock. It holds no user work yet.
+        Some(Repair::Initializing) => {
+            main.run([
+                OsStr::new("worktree"),
+                "remove".as_ref(),
+                "-f".as_ref(),
+                "-f".as_ref(),
+                path,
+            ])?;
+        }
+        None => {}
+    }
+    match source {
+        Source::LocalBranch => {}
+        Source::RemoteBranch => {
+            let remote = base.remote.as_deref().unwrap_or("origin");
+            main.run([
+                "branch",
+                "--track",
+                &lane.branch,
+                &format!("refs/remotes/{remote}/{}", lane.branch),
+            ])?;
+        }
+        // why: --no-track, so a later plain `git push` or `branch -d` cannot act on base.
+        Source::Base => {
+            main.run(["branch", "--no-track", &lane.branch, &base.upstream_ref()])?;
         }
     }
+    // why: registered locked "initializing", exactly as a `git worktree add` killed during its
+    // checkout leaves it, so a setup killed before `unlock` is repaired by the next run.
+    main.run([
+        OsStr::new("worktree"),
+        "add".as_ref(),
+        "--quiet".as_ref(),
+        "--no-checkout".as_ref(),
+        "--lock".as_ref(),
+        "--reason".as_ref(),
+        INITIALIZING.as_ref(),
+        path,
+        lane.branch.as_ref(),
+    ])?;
     Ok(())
 }
 
-fn add_worktrees(
-    ctx: &Context,
-    info: &RepoInfo,
-    lanes: &[&Lane],
-    plans: &[Plan],
-) -> Vec<Result<()>> {
-    let jobs: Vec<(&Lane, bool)> = lanes
-        .iter()
-        .zip(plans)
-        .map(|(l, p)| (*l, matches!(p, Plan::Create { .. })))
-        .collect();
-    let todo = jobs.iter().filter(|j| j.1).count();
+/// The lock reason git itself writes while `worktree add` checks out.
+const INITIALIZING: &str = "initializing";
+
+/// The parallel part: check out each registered worktree, unlock it, and run the
+/// `post-checkout` hook as `git worktree add` would have.
+fn add_worktrees(ctx: &Context, lanes: &[&Lane], prepared: Vec<Result<bool>>) -> Vec<Result<()>> {
+    let jobs: Vec<(&Lane, Result<bool>)> = lanes.iter().copied().zip(prepared).collect();
+    let todo = jobs.iter().filter(|j| matches!(j.1, Ok(true))).count();
     let progress = ctx.ui.progress(todo, "setup");
-    let results = parallel::map(&jobs, |(lane, create)| {
-        if !create {
-            return Ok(());
+    let results = parallel::map(&jobs, |(lane, prepared)| match prepared {
+        Ok(false) => Ok(()),
+        Err(e) => Err(e.clone()),
+        Ok(true) => {
+            progress.message(&lane.id);
+            let r = check_out(lane)
+                .map_err(|e| e.context(format!("cannot check out the worktree of {}", lane.id)));
+            progress.inc();
+            r
         }
-        progress.message(&lane.id);
-        let r = git(&info.main)
-            .run([
-                std::ffi::OsStr::new("worktree"),
-                "add".as_ref(),
-                "--quiet".as_ref(),
-                lane.path.as_os_str(),
-                lane.branch.as_ref(),
-            ])
-            .map(|_| ())
-            .map_err(|e| e.context(format!("cannot add the worktree of {}", lane.id)));
-        progress.inc();
-        r
     });
     progress.finish();
     results
+}
+
+fn check_out(lane: &Lane) -> std::result::Result<(), crate::git::GitError> {
+    let here = git(&lane.path);
+    // why: the same step `git worktree add` runs in a new worktree; its index and directory are
+    // empty, so nothing can be overwritten.
+    here.run(["reset", "--hard", "--quiet", "--no-recurse-submodules"])?;
+    git(&lane.path).run([
+        OsStr::new("worktree"),
+        "unlock".as_ref(),
+        lane.path.as_os_str(),
+    ])?;
+    let head = here.read(["rev-parse", "HEAD"])?;
+    here.run([
+        "hook",
+        "run",
+        "--ignore-missing",
+        "post-checkout",
+        "--",
+        "0000000000000000000000000000000000000000",
+        head.as_str(),
+        "1",
+    ])?;
+    Ok(())
 }
 
 fn report(ctx: &Context, lanes: &[&Lane], plans: &[Plan], results: Vec<Result<()>>) -> Result<u8> {

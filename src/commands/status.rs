@@ -51,15 +51,27 @@ pub fn run(ctx: &Context, args: StatusArgs) -> Result<u8> {
         all_untracked: false,
         ignored: false,
     };
-    let states = parallel::map(&lanes, |lane| -> Result<LaneState> {
+    let states = parallel::map(&lanes, |lane| {
         let mut state = lane_state::locate(lane, &entries);
-        let repo = repo_info.open()?;
-        lane_state::inspect(&mut state, &repo, base_tip, &opts)?;
-        Ok(state)
+        let read = repo_info
+            .open()
+            .and_then(|repo| lane_state::inspect(&mut state, &repo, base_tip, &opts));
+        (state, read.err())
     });
     let mut rows = Vec::new();
-    for (lane, state) in lanes.iter().zip(states) {
-        rows.push(row(lane, &state?, &tasks));
+    for (lane, (state, err)) in lanes.iter().zip(states) {
+        // why: one unreadable lane must not hide the others; its row shows what is known.
+        if let Some(e) = err {
+            ctx.ui.warn(&format!("{}: {}", lane.id, e.message));
+        }
+        if state.broken {
+            ctx.ui.warn(&format!(
+                "{}: {} has no .git file leading back to this repository",
+                lane.id,
+                lane.path.display()
+            ));
+        }
+        rows.push(row(lane, &state, &tasks));
     }
     if ctx.ui.json_mode() {
         ctx.ui.json(&rows);

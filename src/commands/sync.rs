@@ -194,7 +194,7 @@ fn sync_lane(
 pub fn ready<'a>(lane: &'a Lane, entries: &[WorktreeEntry]) -> Result<Ready<'a>> {
     let state = lane_state::locate(lane, entries);
     let path = lane.path.display();
-    let at = crate::ui::quote(&lane.path);
+    let at = crate::ui::quote_path(&lane.path);
     let entry = match &state.entry {
         Some(e) if state.exists => e,
         _ => {
@@ -256,7 +256,7 @@ fn refuse_dirty(lane: &Lane, dir: &std::path::Path) -> Result<()> {
     .details(dirty.paths.iter().take(10).cloned())
     .hint(format!(
         "commit them (or `git -C {} stash`), then run the command again",
-        crate::ui::quote(&lane.path)
+        crate::ui::quote_path(&lane.path)
     )))
 }
 
@@ -308,7 +308,7 @@ fn foreign_push(repo: &Repository, remote: &str, ready: &Ready, remote_tip: Oid)
     .hint(format!(
         "look at them (`git log {remote}/{}`), integrate them in {} (`git rebase {remote}/{}` or a merge), then run `wt sync {}`",
         lane.branch,
-        crate::ui::quote(&lane.path),
+        crate::ui::quote_path(&lane.path),
         lane.branch,
         lane.id
     ))
@@ -375,7 +375,7 @@ fn restore(ready: &Ready) -> Result<()> {
         ))
         .hint(format!(
             "run `git -C {} rebase --abort` by hand",
-            crate::ui::quote(&lane.path)
+            crate::ui::quote_path(&lane.path)
         ))
     })?;
     let repo = Repository::open(&lane.path).map_err(|e| Error::git(e.message().to_string()))?;
@@ -393,7 +393,7 @@ fn restore(ready: &Ready) -> Result<()> {
         ))
         .hint(format!(
             "its old tip is in the reflog: `git -C {} reflog {}`",
-            crate::ui::quote(&lane.path),
+            crate::ui::quote_path(&lane.path),
             lane.branch
         )))
     }
@@ -451,7 +451,7 @@ impl Stop {
 
 fn conflict_restored(ready: &Ready, stop: &Stop) -> Error {
     let lane = ready.lane;
-    let at = crate::ui::quote(&lane.path);
+    let at = crate::ui::quote_path(&lane.path);
     let upstream = &stop.upstream;
     Error::conflict(format!(
         "rebasing {} onto {upstream} {}; the rebase was aborted and the lane is as it was",
@@ -468,7 +468,7 @@ fn conflict_restored(ready: &Ready, stop: &Stop) -> Error {
 
 fn conflict_kept(ready: &Ready, stop: &Stop) -> Error {
     let lane = ready.lane;
-    let at = crate::ui::quote(&lane.path);
+    let at = crate::ui::quote_path(&lane.path);
     Error::conflict(format!(
         "rebasing {} onto {} {}; the rebase is left in progress in {}",
         lane.id,

@@ -4,12 +4,14 @@
 //! the branch is deleted only if it still points at the commit that was checked.
 
 use crate::cli::LaneWords;
+use crate::commands::setup::{self, SetupOptions};
 use crate::config::{Config, Lane, Words};
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::git::status::{self, StatusOptions};
 use crate::git::{git, BaseRef, RepoInfo, WorktreeEntry};
 use crate::lane_state;
+use crate::ui::quote_path;
 use clap::Args;
 use git2::{Oid, Repository};
 use std::ffi::OsStr;
@@ -62,26 +64,35 @@ pub fn run(ctx: &Context, args: TeardownArgs) -> Result<u8> {
     } else if !ctx.confirm(&format!("remove the worktree and branch of {}?", lane.id))? {
         return Err(Error::refused("teardown cancelled; nothing was changed"));
     }
-    act(ctx, info, lane, &f, args.recreate)?;
+    let deleted_branch = act(ctx, info, lane, &f, args.recreate)?;
     if args.recreate {
-        return crate::commands::setup::setup_lanes(ctx, &[lane], false);
+        // why: a branch deleted because all its work is on base starts again from base; the
+        // remote's copy of it (if any) holds nothing new and must not be checked out again.
+        let opts = SetupOptions {
+            fetch: false,
+            fresh_from_base: deleted_branch,
+        };
+        return setup::setup_lanes_with(ctx, &[lane], opts);
     }
     Ok(0)
 }
 
+/// One line naming the first reason; the other reasons and every fix below it.
 fn refusal(lane: &Lane, refusals: Vec<(String, String)>) -> Error {
     let mut err = Error::refused(format!(
         "teardown of {} refused: {}",
         lane.id, refusals[0].0
     ));
-    for (reason, fix) in refusals.iter().skip(1) {
+    for (reason, _) in refusals.iter().skip(1) {
         err = err.detail(format!("also: {reason}"));
-        let _ = fix;
     }
+    err = err.detail("nothing was changed");
     for (_, fix) in &refusals {
-        err = err.hint(fix.clone());
+        if !err.hints.contains(fix) {
+            err = err.hint(fix.clone());
+        }
     }
-    err.detail("nothing was changed".to_string())
+    err
 }
 
 fn inspect(
@@ -104,7 +115,7 @@ fn inspect(
         branch_has_work: false,
         force_submodules: false,
     };
-    let path = lane.path.display().to_string();
+    let path = quote_path(&lane.path);
     if state.symlink {
         f.refusals.push((
             format!("{path} is a symlink"),
@@ -123,7 +134,7 @@ fn inspect(
         None => {}
         Some(e) if e.id.is_none() => {
             f.refusals.push((
-                "that path is the main checkout".into(),
+                format!("{path} is the main checkout"),
                 "check worktree_root and dir_template in lanes.toml".into(),
             ));
             return Ok(f);
@@ -131,22 +142,34 @@ fn inspect(
         Some(e) if e.missing => match &e.locked {
             Some(reason) => f.refusals.push((
                 format!("{path} is gone but its registration is locked ({reason})"),
-                format!("git worktree unlock {path}"),
+                format!("git worktree unlock {path}, if nobody uses it"),
             )),
-            None => f.prune = Some(e.clone()),
+            None => {
+                // why: the worktree's HEAD (and its reflog) live in the admin dir that pruning
+                // removes; a detached commit only it names would be lost.
+                detached_check(info, lane, e, &mut f)?;
+                f.prune = Some(e.clone());
+            }
         },
-        Some(e) => inspect_worktree(ctx, cfg, lane, e, &mut f)?,
+        Some(_) if state.broken => {
+            f.refusals.push((
+                format!("{path} is registered as this lane's worktree but its .git file is missing or points elsewhere"),
+                format!("inspect it by hand; if it is this lane's, `git worktree repair {path}` relinks it"),
+            ));
+            return Ok(f);
+        }
+        Some(e) => inspect_worktree(ctx, cfg, info, lane, e, &mut f)?,
     }
     if let Some(e) = f.remove.as_ref().or(f.prune.as_ref()) {
         if e.branch().is_some_and(|b| b != lane.branch) {
             f.warnings.push(format!(
-                "{path} has {} checked out, not {}",
+                "{path} has {} checked out, not {}; that branch is kept",
                 e.branch().unwrap_or(""),
                 lane.branch
             ));
         }
     }
-    inspect_branch(ctx, info, &repo, lane, base, &mut f)?;
+    inspect_branch(info, &repo, &entries, lane, base, args.recreate, &mut f)?;
     if !args.force_tasks {
         for (reason, fix) in crate::commands::queue::open_tasks_of(ctx, lane) {
             f.refusals.push((reason, fix));
@@ -159,18 +182,12 @@ fn inspect(
 fn inspect_worktree(
     ctx: &Context,
     cfg: &Config,
+    info: &RepoInfo,
     lane: &Lane,
     e: &WorktreeEntry,
     f: &mut Findings,
 ) -> Result<()> {
-    let path = lane.path.display().to_string();
-    if !holds_this_worktree(e) {
-        f.refusals.push((
-            format!("{path} does not belong to the worktree git registered there"),
-            "inspect it by hand; wt deletes only its own worktrees".into(),
-        ));
-        return Ok(());
-    }
+    let path = quote_path(&lane.path);
     if let Some(reason) = &e.locked {
         let reason = if reason.is_empty() {
             "no reason given".to_string()
@@ -179,14 +196,14 @@ fn inspect_worktree(
         };
         f.refusals.push((
             format!("the worktree is locked ({reason})"),
-            format!("git worktree unlock {path} (when nobody uses it)"),
+            format!("git worktree unlock {path}, when nobody uses it"),
         ));
     }
     if let Some(op) = e.operation() {
         f.refusals.push((
             format!("a {} is in progress", op.as_str()),
             format!(
-                "finish it or run `git -C {path} {}`",
+                "finish it, or run `git -C {path} {}`",
                 op.abort_command().trim_start_matches("git ")
             ),
         ));
@@ -202,7 +219,7 @@ fn inspect_worktree(
     if !dirty.is_clean() {
         f.refusals.push((
             format!("uncommitted or untracked files: {}", list(&dirty.paths)),
-            format!("commit or stash them: git -C {path} stash -u"),
+            format!("commit them, or stash them with `git -C {path} stash -u`"),
         ));
     }
     let precious = precious_matches(cfg, &dirty.ignored);
@@ -212,42 +229,42 @@ fn inspect_worktree(
                 "ignored files that git would delete silently: {}",
                 list(&precious)
             ),
-            "move them out of the worktree first (policy.precious in lanes.toml)".into(),
+            "move them out of the worktree first (policy.precious in lanes.toml lists such files)"
+                .into(),
         ));
     }
-    if e.head_ref.is_none() {
-        if let Some(head) = e.head {
-            if !contained_in_a_ref(&lane.path, head)? {
-                f.refusals.push((
-                    format!(
-                        "HEAD is detached at {} and no branch or tag contains it",
-                        short(head)
-                    ),
-                    format!("keep it: git -C {path} branch keep-{}", short(head)),
-                ));
-            }
-        }
-    }
+    detached_check(info, lane, e, f)?;
     submodule_findings(ctx, lane, &dirty.submodules_changed, f);
     f.remove = Some(e.clone());
     Ok(())
 }
 
-/// The directory's own git dir must be the admin dir git registered for it: a planted clone or a
-/// directory that lost its `.git` file is not ours to delete.
-fn holds_this_worktree(e: &WorktreeEntry) -> bool {
-    let Ok(repo) = Repository::open(&e.path) else {
-        return false;
+/// A detached HEAD whose commit no ref contains would be lost with the worktree (F05).
+fn detached_check(info: &RepoInfo, lane: &Lane, e: &WorktreeEntry, f: &mut Findings) -> Result<()> {
+    if e.head_ref.is_some() {
+        return Ok(());
+    }
+    let Some(head) = e.head else { return Ok(()) };
+    if contained_in_a_ref(&info.main, head)? {
+        return Ok(());
+    }
+    let name = format!("keep-{}", short(head));
+    let fix = if e.missing {
+        format!("keep it: git branch {name} {head}")
+    } else {
+        format!("keep it: git -C {} branch {name}", quote_path(&lane.path))
     };
-    let own = repo.path().canonicalize().ok();
-    let registered = e.admin_dir.canonicalize().ok();
-    own.is_some()
-        && own == registered
-        && repo.workdir().and_then(|w| w.canonicalize().ok()) == e.path.canonicalize().ok()
+    f.refusals.push((
+        format!(
+            "HEAD is detached at {} and no branch or tag contains it",
+            short(head)
+        ),
+        fix,
+    ));
+    Ok(())
 }
 
 fn submodule_findings(_ctx: &Context, lane: &Lane, changed: &[String], f: &mut Findings) {
-    let path = lane.path.display().to_string();
     if !changed.is_empty() {
         f.refusals.push((
             format!("submodules with changes: {}", list(changed)),
@@ -270,7 +287,10 @@ fn submodule_findings(_ctx: &Context, lane: &Lane, changed: &[String], f: &mut F
                         "submodule {} has commits no remote branch contains",
                         sm.path().display()
                     ),
-                    format!("push them: git -C {path}/{} push", sm.path().display()),
+                    format!(
+                        "push them: git -C {} push",
+                        quote_path(&lane.path.join(sm.path()))
+                    ),
                 ));
             }
         }
@@ -285,6 +305,7 @@ fn contained_in_remote(repo: &Repository, head: Oid) -> bool {
         .any(|tip| tip == head || repo.graph_descendant_of(tip, head).unwrap_or(false))
 }
 
+/// Whether any ref (branch, tag, remote-tracking ref, stash) contains `head`.
 fn contained_in_a_ref(dir: &std::path::Path, head: Oid) -> Result<bool> {
     let out = git(dir).read([
         "for-each-ref",
@@ -297,63 +318,112 @@ fn contained_in_a_ref(dir: &std::path::Path, head: Oid) -> Result<bool> {
 }
 
 fn inspect_branch(
-    ctx: &Context,
     info: &RepoInfo,
     repo: &Repository,
+    entries: &[WorktreeEntry],
     lane: &Lane,
     base: &BaseRef,
+    recreate: bool,
     f: &mut Findings,
 ) -> Result<()> {
-    let Ok(tip) = repo.refname_to_id(&format!("refs/heads/{}", lane.branch)) else {
+    let refname = format!("refs/heads/{}", lane.branch);
+    let Ok(tip) = repo.refname_to_id(&refname) else {
         return Ok(());
     };
-    let on = |r: &str| {
+    let own = f.remove.as_ref().or(f.prune.as_ref()).map(|e| &e.admin_dir);
+    let holder = entries.iter().find(|e| {
+        Some(&e.admin_dir) != own
+            && (e.branch() == Some(lane.branch.as_str())
+                || e.rebasing_branch().as_deref() == Some(lane.branch.as_str()))
+    });
+    if let Some(holder) = holder {
+        // why: `update-ref -d` would delete a branch another worktree has checked out.
+        let msg = format!(
+            "branch {} is checked out in {}",
+            lane.branch,
+            quote_path(&holder.path)
+        );
+        if recreate {
+            f.refusals.push((
+                msg,
+                "switch that worktree to another branch, then run this again".into(),
+            ));
+        } else {
+            f.warnings.push(format!("{msg}; the branch is kept"));
+        }
+        return Ok(());
+    }
+    let contains = |r: &str| {
         repo.refname_to_id(r)
             .ok()
             .is_some_and(|t| t == tip || repo.graph_descendant_of(t, tip).unwrap_or(false))
     };
-    let on_base = on(&base.local_ref()) || base.remote_ref().is_some_and(|r| on(&r));
-    if !on_base {
-        if let Some(remote) = &base.remote {
-            if let Err(e) = git(&info.main)
-                .network()
-                .run(["fetch", "--quiet", remote.as_str()])
-            {
-                return Err(e
-                    .context(format!(
-                        "cannot fetch {remote} to confirm that {} is pushed; nothing was changed",
-                        lane.branch
-                    ))
-                    .hint("try again when the remote answers"));
-            }
-        }
+    let on_base = || contains(&base.local_ref()) || base.remote_ref().is_some_and(|r| contains(&r));
+    let mut merged = on_base();
+    // why: judge "pushed" against what the remote has now, not against a stale tracking ref;
+    // skipped when teardown is refused anyway, so a dirty lane does not need the network.
+    if let (false, Some(remote), true) = (merged, &base.remote, f.refusals.is_empty()) {
+        git(&info.main)
+            .network()
+            .run(["fetch", "--quiet", "--prune", remote.as_str()])
+            .map_err(|e| {
+                e.context(format!(
+                    "cannot fetch {remote} to see whether {} is pushed; nothing was changed",
+                    lane.branch
+                ))
+                .hint("try again when the remote answers")
+            })?;
+        merged = on_base();
     }
-    let on_remote_branch = base
+    let remote_branch = base
         .remote
         .as_ref()
-        .is_some_and(|r| on(&format!("refs/remotes/{r}/{}", lane.branch)));
-    if !on_base && !on_remote_branch {
-        let count = repo
-            .refname_to_id(&base.upstream_ref())
-            .ok()
-            .and_then(|b| repo.graph_ahead_behind(tip, b).ok())
-            .map_or(0, |a| a.0);
+        .map(|r| format!("refs/remotes/{r}/{}", lane.branch));
+    let pushed = remote_branch.as_deref().is_some_and(contains);
+    if !merged && !pushed {
+        let count = unpushed(repo, tip, base, remote_branch.as_deref());
+        let fix = if base.remote.is_some() {
+            format!(
+                "push them with `wt sync {}` or land them with `wt merge {}`",
+                lane.id, lane.id
+            )
+        } else {
+            format!("land them with `wt merge {}`", lane.id)
+        };
         f.refusals.push((
             format!(
                 "branch {} has {count} commit(s) that are neither on {} nor pushed",
                 lane.branch,
                 base.upstream_name()
             ),
-            format!(
-                "push them with `wt sync {}` or land them with `wt merge {}`",
-                lane.id, lane.id
-            ),
+            fix,
         ));
     }
-    f.branch_has_work = !on_base;
+    f.branch_has_work = !merged;
     f.branch_tip = Some(tip);
-    let _ = ctx;
     Ok(())
+}
+
+/// Commits of `tip` on neither base nor the remote lane branch.
+fn unpushed(repo: &Repository, tip: Oid, base: &BaseRef, remote_branch: Option<&str>) -> usize {
+    let count = || -> std::result::Result<usize, git2::Error> {
+        let mut walk = repo.revwalk()?;
+        walk.push(tip)?;
+        for r in [
+            Some(base.local_ref()),
+            base.remote_ref(),
+            remote_branch.map(str::to_string),
+        ]
+        .into_iter()
+        .flatten()
+        {
+            if let Ok(oid) = repo.refname_to_id(&r) {
+                walk.hide(oid)?;
+            }
+        }
+        Ok(walk.count())
+    };
+    count().unwrap_or(0)
 }
 
 fn stash_warning(repo: &Repository, lane: &Lane, f: &mut Findings) {
@@ -401,7 +471,9 @@ fn precious_matches(cfg: &Config, ignored: &[String]) -> Vec<String> {
         .collect()
 }
 
-fn act(ctx: &Context, info: &RepoInfo, lane: &Lane, f: &Findings, recreate: bool) -> Result<()> {
+/// Remove the worktree (or its stale registration) and delete the branch; true when the branch
+/// was deleted.
+fn act(ctx: &Context, info: &RepoInfo, lane: &Lane, f: &Findings, recreate: bool) -> Result<bool> {
     let main = git(&info.main);
     if let Some(e) = &f.prune {
         main.run([
@@ -431,6 +503,7 @@ fn act(ctx: &Context, info: &RepoInfo, lane: &Lane, f: &Findings, recreate: bool
         ));
     }
     let keep_branch = recreate && f.branch_has_work;
+    let deleted = f.branch_tip.is_some() && !keep_branch;
     match (f.branch_tip, keep_branch) {
         (Some(tip), false) => {
             // why: delete only if the branch still points where it was checked (compare-and-swap).
@@ -442,8 +515,12 @@ fn act(ctx: &Context, info: &RepoInfo, lane: &Lane, f: &Findings, recreate: bool
             ])
             .map_err(|e| {
                 e.context(format!(
-                    "branch {} moved while tearing down; it was kept",
+                    "branch {} moved while tearing down; it was kept (the worktree is removed)",
                     lane.branch
+                ))
+                .hint(format!(
+                    "look at it, then run `wt teardown {}` again",
+                    lane.id
                 ))
             })?;
             ctx.ui.status(&format!(
@@ -459,7 +536,7 @@ fn act(ctx: &Context, info: &RepoInfo, lane: &Lane, f: &Findings, recreate: bool
         )),
         (None, _) => {}
     }
-    Ok(())
+    Ok(deleted)
 }
 
 fn list(paths: &[String]) -> String {

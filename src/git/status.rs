@@ -90,7 +90,16 @@ pub fn read(dir: &Path, opts: &StatusOptions) -> Result<Dirty, GitError> {
         // why: `matching` names an ignored directory once instead of listing all it holds.
         args.push("--ignored=matching");
     }
-    let out = git(dir).run(&args)?;
+    let mut cmd = git(dir);
+    // why: if `dir` lost its `.git` file, git would climb into whatever repository holds it and
+    // report that one's status as the lane's (F10); the ceiling stops the search at `dir`.
+    if let Some(parent) = dir
+        .parent()
+        .filter(|p| !p.as_os_str().as_encoded_bytes().contains(&b':'))
+    {
+        cmd = cmd.env("GIT_CEILING_DIRECTORIES", parent);
+    }
+    let out = cmd.run(&args)?;
     Ok(parse(&out.stdout))
 }
 

@@ -21,6 +21,10 @@ pub struct WorktreeEntry {
     pub locked: Option<String>,
     /// The working directory no longer exists.
     pub missing: bool,
+    /// The directory's own `.git` leads back to this entry's admin dir. False when the `.git`
+    /// file was deleted, replaced by a clone, or points at another worktree: such a directory is
+    /// not provably this worktree and wt must neither run git in it nor delete it.
+    pub intact: bool,
 }
 
 impl WorktreeEntry {
@@ -96,6 +100,7 @@ fn entry(
         None
     };
     let missing = !path.exists();
+    let intact = !missing && leads_back(&path, &admin_dir, id.is_none());
     WorktreeEntry {
         id,
         path,
@@ -104,7 +109,42 @@ fn entry(
         head,
         locked,
         missing,
+        intact,
     }
+}
+
+/// Whether `<path>/.git` is this worktree's link to `admin_dir`: the git dir itself for the main
+/// checkout, else a regular file (never a symlink) whose `gitdir:` line names `admin_dir`.
+/// Read from the file rather than through repository discovery, which would climb into a parent
+/// repository when the `.git` file is gone.
+fn leads_back(path: &Path, admin_dir: &Path, main: bool) -> bool {
+    let dot_git = path.join(".git");
+    let Ok(meta) = fs::symlink_metadata(&dot_git) else {
+        return false;
+    };
+    let target = if main {
+        if !meta.is_dir() {
+            return false;
+        }
+        dot_git
+    } else {
+        if !meta.is_file() {
+            return false;
+        }
+        let Ok(text) = fs::read_to_string(&dot_git) else {
+            return false;
+        };
+        let Some(line) = text.lines().next().and_then(|l| l.strip_prefix("gitdir:")) else {
+            return false;
+        };
+        let named = PathBuf::from(line.trim());
+        if named.is_relative() {
+            path.join(named)
+        } else {
+            named
+        }
+    };
+    canonical_or_self(&target) == canonical_or_self(admin_dir)
 }
 
 /// The worktree registered at `path`, compared canonically.

@@ -1,0 +1,109 @@
+//! The repository lock (SPEC section 4): a second mutating `wt` waits `--wait` seconds and exits 5
+//! naming the holder; read-only commands ignore it; a killed holder frees it at once.
+
+use crate::common::Env;
+use crate::setup::snapshot;
+use std::fs;
+use std::os::unix::fs::PermissionsExt;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+/// Kills the hook's `sleep` when the test ends, pass or fail.
+struct KillOnDrop(Option<u32>);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        if let Some(pid) = self.0 {
+            let _ = std::process::Command::new("kill")
+                .args(["-9", &pid.to_string()])
+                .status();
+        }
+    }
+}
+
+#[test]
+fn a_second_mutating_command_waits_then_exits_5_naming_the_holder() {
+    let env = Env::new();
+    // A real holder: `wt setup A-backend` whose `git worktree add` runs a post-checkout hook that
+    // sleeps, so wt holds the lock meanwhile. The hook records its pid for the cleanup.
+    let pid_file = env.base_dir().join("hook.pid");
+    let hook = env.main.join(".git/hooks/post-checkout");
+    fs::create_dir_all(hook.parent().unwrap()).unwrap();
+    fs::write(
+        &hook,
+        format!(
+            "#!/bin/sh\ncase \"$PWD\" in *A-backend) echo $$ > '{}'; exec sleep 60;; esac\n",
+            pid_file.display()
+        ),
+    )
+    .unwrap();
+    fs::set_permissions(&hook, fs::Permissions::from_mode(0o755)).unwrap();
+
+    let mut holder = env
+        .wt_command(&env.main, &["setup", "A-backend"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !pid_file.exists() || fs::read_to_string(&pid_file).unwrap().trim().is_empty() {
+        assert!(
+            Instant::now() < deadline,
+            "the holder never reached its hook"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let _sleep = KillOnDrop(fs::read_to_string(&pid_file).unwrap().trim().parse().ok());
+
+    let before = snapshot(&env);
+    let start = Instant::now();
+    env.wt(&["setup", "--wait", "1", "B-ui"])
+        .code(5)
+        .stderr_has(&format!(
+            "another wt holds the repository lock (pid {} setup); waited 1s",
+            holder.id()
+        ))
+        .stderr_has("--wait SECONDS");
+    let waited = start.elapsed();
+    assert!(waited >= Duration::from_secs(1), "gave up after {waited:?}");
+    assert_eq!(before, snapshot(&env));
+    assert!(!env.lane("B-ui-1").exists());
+
+    // Readers take no lock.
+    let status = env.wt(&["status", "--json", "B-ui"]);
+    status.ok();
+    assert_eq!(status.json()[0]["exists"], false);
+
+    // SIGKILL the holder: the OS drops its lock at once, no stale file to clean.
+    holder.kill().unwrap();
+    holder.wait().unwrap();
+    env.wt(&["setup", "--wait", "0", "B-ui"]).ok();
+    assert!(env.lane("B-ui-2").join("README.md").exists());
+}
+
+#[test]
+fn a_lock_held_by_another_program_is_waited_for_then_taken() {
+    let env = Env::new();
+    let dir = env.main.join(".git/wt");
+    fs::create_dir_all(&dir).unwrap();
+    let file = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.join("lock"))
+        .unwrap();
+    file.lock().unwrap();
+    let mut waiter = env
+        .wt_command(&env.main, &["setup", "--wait", "20", "A-backend"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(500));
+    assert!(waiter.try_wait().unwrap().is_none(), "wt did not wait");
+    assert!(!env.lane("A-backend").exists());
+    drop(file);
+    let status = waiter.wait().unwrap();
+    assert!(status.success());
+    assert!(env.lane("A-backend").join("README.md").exists());
+}
