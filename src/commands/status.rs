@@ -64,12 +64,24 @@ pub fn run(ctx: &Context, args: StatusArgs) -> Result<u8> {
         if let Some(e) = err {
             ctx.ui.warn(&format!("{}: {}", lane.id, e.message));
         }
-        if state.broken {
-            ctx.ui.warn(&format!(
-                "{}: {} has no .git file leading back to this repository",
-                lane.id,
-                lane.path.display()
-            ));
+        let odd = if state.symlink {
+            Some("is a symlink, never followed")
+        } else if state.broken {
+            Some("has no .git file leading back to this repository")
+        } else if state.foreign {
+            Some("exists but is not this lane's worktree")
+        } else if state
+            .entry
+            .as_ref()
+            .is_some_and(|e| e.locked.as_deref() == Some("initializing"))
+        {
+            Some("was left half-made by an interrupted setup: run `wt setup`")
+        } else {
+            None
+        };
+        if let Some(what) = odd {
+            ctx.ui
+                .warn(&format!("{}: {} {what}", lane.id, lane.path.display()));
         }
         rows.push(row(lane, &state, &tasks));
     }

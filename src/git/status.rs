@@ -82,7 +82,9 @@ pub struct StatusOptions {
 }
 
 pub fn read(dir: &Path, opts: &StatusOptions) -> Result<Dirty, GitError> {
-    let mut args = vec!["status", "--porcelain=v2", "-z"];
+    // why: --no-optional-locks, so that a read never holds `index.lock` and makes an agent's own
+    // `git commit` in that lane fail with "index.lock: File exists".
+    let mut args = vec!["--no-optional-locks", "status", "--porcelain=v2", "-z"];
     if opts.all_untracked {
         args.push("--untracked-files=all");
     }

@@ -375,3 +375,57 @@ fn inherited_git_variables_do_not_redirect_wt() {
     assert!(!lane.exists());
     assert_eq!(env.git(&["status", "--porcelain"]).trim(), "M README.md");
 }
+
+#[test]
+fn an_interrupted_setup_is_repaired_by_the_next_run() {
+    // F16/F17 with a real interruption: a smudge filter makes the checkout slow, wt is sent
+    // SIGTERM in the middle of it, and kills its git children as a group. The lane is left
+    // registered and locked "initializing"; the next run repairs it.
+    let env = Env::new();
+    let marker = env.base_dir().join("checkout started");
+    env.write(".gitattributes", "slow.txt filter=slow\n");
+    env.write("slow.txt", "slow\n");
+    env.git(&["add", ".gitattributes", "slow.txt"]);
+    env.git(&["commit", "-q", "-m", "a file that is slow to check out"]);
+    env.git(&["push", "-q", "origin", "master"]);
+    env.git(&[
+        "config",
+        "filter.slow.smudge",
+        &format!("touch '{}'; sleep 30; cat", marker.display()),
+    ]);
+    let mut child = env
+        .wt_command(&env.main, &["setup", "A-backend"])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while !marker.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "checkout never started"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let status = child.wait().unwrap();
+    assert_eq!(status.code(), Some(130));
+    let lane = env.lane("A-backend");
+    assert!(env.worktrees().contains("locked initializing"));
+    env.wt(&["status"])
+        .ok()
+        .stderr_has("A-backend: ")
+        .stderr_has("left half-made by an interrupted setup: run `wt setup`");
+
+    env.git(&["config", "--unset", "filter.slow.smudge"]);
+    env.wt(&["setup", "A-backend"])
+        .ok()
+        .stderr_has("A-backend: repaired");
+    assert_eq!(fs::read_to_string(lane.join("slow.txt")).unwrap(), "slow\n");
+    assert!(!env.worktrees().contains("locked"));
+    assert_eq!(env.status_of(&lane), "");
+}

@@ -247,3 +247,19 @@ fn a_lane_that_lost_its_git_file_is_not_reported_as_another_repo() {
     assert_eq!(row["exists"], false);
     assert_eq!(row["dirty"], Value::Null);
 }
+
+#[test]
+fn a_foreign_directory_or_symlink_at_a_lane_path_is_reported_not_read() {
+    let env = Env::new();
+    write_file(&env.lane("A-backend").join("notes.txt"), "n\n");
+    std::os::unix::fs::symlink(env.base_dir(), env.lane("B-ui-1")).unwrap();
+    let run = env.wt(&["status", "--json"]);
+    run.ok()
+        .stderr_has("exists but is not this lane's worktree")
+        .stderr_has("is a symlink, never followed");
+    let rows = run.json();
+    for r in rows.as_array().unwrap() {
+        assert_eq!(r["exists"], false);
+        assert_eq!(r["dirty"], Value::Null);
+    }
+}
