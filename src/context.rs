@@ -86,7 +86,12 @@ impl Context {
     /// Take the repository lock for a command that changes refs, worktrees or the queue.
     pub fn lock(&self, what: &str) -> Result<RepoLock> {
         let dir = self.repo()?.common_dir.join("wt");
-        RepoLock::acquire(&dir, self.globals.wait, what)
+        RepoLock::acquire_with_notice(&dir, self.globals.wait, what, |holder| {
+            self.ui.status(&format!(
+                "waiting up to {}s for the repository lock ({holder})",
+                self.globals.wait.as_secs()
+            ))
+        })
     }
 
     /// Ask before something that cannot be undone; `--yes` or a non-terminal stdin answers yes.

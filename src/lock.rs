@@ -15,6 +15,17 @@ pub struct RepoLock {
 impl RepoLock {
     /// Wait up to `wait` for the lock; exit code 5 when another `wt` keeps it longer.
     pub fn acquire(wt_dir: &Path, wait: Duration, what: &str) -> Result<RepoLock> {
+        Self::acquire_with_notice(wt_dir, wait, what, |_| {})
+    }
+
+    /// As `acquire`, calling `waiting(holder)` once if the lock is busy at first, so that the
+    /// caller can tell people why nothing happens yet.
+    pub fn acquire_with_notice(
+        wt_dir: &Path,
+        wait: Duration,
+        what: &str,
+        waiting: impl FnOnce(&str),
+    ) -> Result<RepoLock> {
         fs::create_dir_all(wt_dir)?;
         let path = wt_dir.join("lock");
         let mut file = OpenOptions::new()
@@ -24,10 +35,14 @@ impl RepoLock {
             .truncate(false)
             .open(&path)?;
         let deadline = Instant::now() + wait;
+        let mut waiting = Some(waiting);
         loop {
             match file.try_lock() {
                 Ok(()) => break,
                 Err(fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
+                    if let Some(notify) = waiting.take() {
+                        notify(&read_holder(&mut file));
+                    }
                     std::thread::sleep(Duration::from_millis(50));
                 }
                 Err(fs::TryLockError::WouldBlock) => {
@@ -36,6 +51,7 @@ impl RepoLock {
                         "another wt holds the repository lock ({holder}); waited {}s",
                         wait.as_secs()
                     ))
+                    .detail(format!("lock file: {}", path.display()))
                     .hint("wait for it to finish, or pass --wait SECONDS"));
                 }
                 Err(fs::TryLockError::Error(e)) => {
@@ -51,14 +67,27 @@ impl RepoLock {
     }
 }
 
+/// Who holds the lock, from what the last `wt` to take it wrote: `pid 123 setup`. When that
+/// process is gone, the holder is some other program (e.g. `flock`), so the text would mislead.
 fn read_holder(file: &mut File) -> String {
     let mut text = String::new();
     let _ = file.seek(SeekFrom::Start(0));
     let _ = file.read_to_string(&mut text);
-    if text.trim().is_empty() {
-        "unknown holder".to_string()
+    let text = text.trim();
+    let alive = text
+        .strip_prefix("pid ")
+        .and_then(|rest| rest.split_whitespace().next())
+        .and_then(|pid| pid.parse::<i32>().ok())
+        // SAFETY: signal 0 only checks that the process exists; nothing is sent.
+        .is_some_and(|pid| {
+            pid > 0
+                && (unsafe { libc::kill(pid, 0) } == 0
+                    || std::io::Error::last_os_error().raw_os_error() == Some(libc::EPERM))
+        });
+    if alive {
+        text.to_string()
     } else {
-        text.trim().to_string()
+        "held by a process that did not say who it is".to_string()
     }
 }
 

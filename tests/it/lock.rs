@@ -63,7 +63,11 @@ fn a_second_mutating_command_waits_then_exits_5_naming_the_holder() {
             "another wt holds the repository lock (pid {} setup); waited 1s",
             holder.id()
         ))
-        .stderr_has("--wait SECONDS");
+        .stderr_has("--wait SECONDS")
+        .stderr_has(&format!(
+            "waiting up to 1s for the repository lock (pid {} setup)",
+            holder.id()
+        ));
     let waited = start.elapsed();
     assert!(waited >= Duration::from_secs(1), "gave up after {waited:?}");
     assert_eq!(before, snapshot(&env));
@@ -103,7 +107,15 @@ fn a_lock_held_by_another_program_is_waited_for_then_taken() {
     assert!(waiter.try_wait().unwrap().is_none(), "wt did not wait");
     assert!(!env.lane("A-backend").exists());
     drop(file);
-    let status = waiter.wait().unwrap();
-    assert!(status.success());
+    let out = waiter.wait_with_output().unwrap();
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    // The lock file names no live wt: the message does not invent one.
+    assert!(
+        stderr.contains(
+            "waiting up to 20s for the repository lock (held by a process that did not say who it is)"
+        ),
+        "{stderr}"
+    );
     assert!(env.lane("A-backend").join("README.md").exists());
 }
