@@ -1,7 +1,8 @@
 //! `wt setup [LANE...]`: create every missing lane worktree and branch, idempotently, and repair
 //! what an interrupted or hand-edited setup left. Every lane is planned and checked before the
-//! first change; branches are created one after another (git serializes ref and config writes),
-//! then the checkouts run in parallel.
+//! first change (and before the fetch, so a refused setup does not even touch remote-tracking
+//! refs); branches are created and worktrees registered one lane after another, then the
+//! checkouts run in parallel.
 
 use crate::cli::LaneWords;
 use crate::config::{Lane, Words};
@@ -102,6 +103,10 @@ pub fn setup_lanes_with(ctx: &Context, lanes: &[&Lane], opts: SetupOptions) -> R
     let cfg = ctx.config()?;
     let info = ctx.repo()?;
     let base = ctx.base()?;
+    let repo = info.open()?;
+    // why: refusals depend only on local state; find them before the network is touched.
+    let entries = lane_state::worktree_list(&repo, &info.main, &info.common_dir);
+    plan_all(lanes, &entries, &repo, &base, opts.fresh_from_base)?;
     if let (Some(remote), true) = (&base.remote, fetch) {
         ctx.ui.status(&format!("fetching {remote}"));
         git(&info.main)
@@ -113,8 +118,8 @@ pub fn setup_lanes_with(ctx: &Context, lanes: &[&Lane], opts: SetupOptions) -> R
                 )
             })?;
     }
+    // Planned again, on a fresh handle: the fetch may have brought a lane branch.
     let repo = info.open()?;
-    let entries = lane_state::worktree_list(&repo, &info.main, &info.common_dir);
     let plans = plan_all(lanes, &entries, &repo, &base, opts.fresh_from_base)?;
     std::fs::create_dir_all(&cfg.project.worktree_root)?;
     let prepared = prepare(info, lanes, &plans, &base);

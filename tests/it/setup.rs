@@ -200,6 +200,10 @@ fn refuses_a_foreign_directory_at_a_lane_path_and_changes_nothing() {
     let env = Env::new();
     let lane = env.lane("B-ui-1");
     write_file(&lane.join("notes.txt"), "mine\n");
+    // The remote moved: a refused setup must not even fetch it.
+    let other = env.second_clone("other machine");
+    env.commit_file(&other, "o.txt", "o\n", "elsewhere");
+    env.git_at(&other, &["push", "-q", "origin", "master"]);
     let before = snapshot(&env);
     env.wt(&["setup"])
         .code(1)
