@@ -170,8 +170,10 @@ class Bench:
         self.results = []           # dicts, one per comparison
         self.notes = []
 
-    def rounds(self, group):
+    def rounds(self, group, size=None):
         r, w = ROUNDS[self.mode][group]
+        if size == "large" and group in ("setup", "sync") and self.mode == "full":
+            r = 3   # each round checks out 8 x 50,000 files (setup): keep the run in minutes
         if self.a.runs:
             r = self.a.runs
         return r, w
@@ -196,7 +198,7 @@ class Bench:
                     raise SystemExit(f"[bench] plain git failed in '{name}': {why}")
                 c.skip = why
         live = [c.label for c in cmds if not c.skip]
-        rounds, warmup = self.rounds(group)
+        rounds, warmup = self.rounds(group, size)
         note(f"{size}: {name}: {rounds} rounds of {', '.join(live) or 'nothing'}")
         t0 = time.monotonic()
         interleave(cmds, rounds, warmup)

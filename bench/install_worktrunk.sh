@@ -14,8 +14,11 @@ if [[ -x $root/bin/worktrunk-wt ]]; then
     exit 0
 fi
 mkdir -p "$root"
-# One job and a low priority: the machine is shared with builds that matter more.
-nice -n 10 cargo install worktrunk --version "$version" --locked --root "$root" -j 1
+# An install that finished without being renamed (e.g. interrupted just after) needs no rebuild.
+if ! { [[ -x $root/bin/wt ]] && grep -q "^\"worktrunk $version " "$root/.crates.toml" 2>/dev/null; }; then
+    # One job and a low priority: the machine is shared with builds that matter more.
+    nice -n 10 cargo install worktrunk --version "$version" --locked --root "$root" -j 1 --force
+fi
 mv -f "$root/bin/wt" "$root/bin/worktrunk-wt"
 # Any other binary it installs (e.g. a git subcommand) stays in bench/work/tools/bin, off PATH.
 ls -l "$root/bin"
