@@ -169,6 +169,25 @@ class Bench:
         self.worktrunk_missing = a.worktrunk_note or "worktrunk not installed"
         self.results = []           # dicts, one per comparison
         self.notes = []
+        # Lane directories removed between setup runs are renamed into this folder and deleted
+        # in the background once the timing is over (see prepare.reset_setup).
+        self.trash = self.work / "trash" / f"run-{os.getpid()}-{time.strftime('%H%M%S')}"
+        self.partial = self.work / "results" / "partial.json"
+
+    def empty_trash(self):
+        """Delete the trash (this run's and any left by an interrupted one) in the background,
+        at the lowest CPU and I/O priority, once the timing is over."""
+        top = self.work / "trash"
+        if not top.exists() or not any(top.iterdir()):
+            return
+        doomed = self.work / f"trash-deleting-{os.getpid()}-{time.monotonic_ns()}"
+        os.rename(top, doomed)
+        cmd = ["nice", "-n", "19", "rm", "-rf", "--", str(doomed)]
+        if shutil.which("ionice"):
+            cmd = ["ionice", "-c", "3", *cmd]
+        subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL, start_new_session=True)
+        note(f"deleting {doomed.name} in the background")
 
     def rounds(self, group, size=None):
         r, w = ROUNDS[self.mode][group]
@@ -210,6 +229,11 @@ class Bench:
             if c.skip:
                 self.notes.append(f"{size} / {name}: skipped `{c.label}`: {c.skip}")
         self.results.append(rec)
+        for line in table([rec], header=False):
+            note(line)
+        self.partial.parent.mkdir(parents=True, exist_ok=True)
+        self.partial.write_text(json.dumps({"results": self.results, "notes": self.notes},
+                                           indent=1))
         return rec
 
     # -- status: wt status --json / git status loop / worktrunk list
@@ -247,7 +271,7 @@ class Bench:
         env, main = self.env(root), root / "main"
 
         def reset():
-            prepare.reset_setup(self.git, root, SETUP_LANES)
+            prepare.reset_setup(self.git, root, SETUP_LANES, trash=self.trash)
 
         def check(_p):
             for k in range(1, SETUP_LANES + 1):
@@ -386,11 +410,12 @@ def median_label(results, size, name, label):
     return None
 
 
-def table(results):
+def table(results, header=True):
     lines = []
     head = f"{'size':6} {'measurement':24} {'command':44} {'runs':>4} {'median':>10} " \
            f"{'min':>10} {'max':>10} {'x floor':>8}"
-    lines += [head, "-" * len(head)]
+    if header:
+        lines += [head, "-" * len(head)]
     for rec in results:
         floor = median_label(results, rec["size"], rec["name"], rec["floor"]) \
             if rec["floor"] else None
@@ -511,6 +536,15 @@ def main():
     b = Bench(a)
     started = time.strftime("%Y-%m-%d %H:%M:%S")
     t0 = time.monotonic()
+    try:
+        measure(b, a, sizes, lanes, want)
+    finally:
+        os.chdir(HERE)
+        b.empty_trash()
+    report(b, a, sizes, lanes, started, t0)
+
+
+def measure(b, a, sizes, lanes, want):
     for size in sizes:
         for n in lanes:
             if want("status"):
@@ -524,13 +558,14 @@ def main():
             b.setup(size)
         if want("sync"):
             b.sync(size)
-    ver_cwd = b.work
-    hf = None
+    b.hf = None
     if want("version"):
-        b.version(ver_cwd)
-        hf = b.hyperfine_version(ver_cwd)
-    os.chdir(HERE)
+        b.version(b.work)
+        b.hf = b.hyperfine_version(b.work)
 
+
+def report(b, a, sizes, lanes, started, t0):
+    hf = getattr(b, "hf", None)
     gen = []
     for size in sizes:
         st = prepare.read_stamp(b.work / "repos" / size / "origin.stamp") or {}
