@@ -8,7 +8,7 @@
 use std::ops::Range;
 
 use super::model::{FieldValue, Queue, Task};
-use super::parse::{check_bytes, located, parse_str, shown, QueueError};
+use super::parse::{check_bytes, located, parse_for_edit, shown, QueueError};
 use super::yaml::{Kind, Node, Style};
 
 /// Returns `src` with the given fields of task `task_id` set. A field that already holds the
@@ -22,19 +22,25 @@ pub fn set_fields(
     changes: &[(&str, FieldValue)],
 ) -> Result<String, QueueError> {
     check_bytes(src.as_bytes(), file_label)?;
-    let (queue, tree) = parse_str(src, file_label)?;
+    let (queue, tree, found) = parse_for_edit(src, file_label, task_id)?;
     let ctx = Ctx {
         src,
         file: file_label,
         task_id,
     };
-    let (index, node) = ctx.find_task(&queue, &tree)?;
+    let Some((index, node)) = found else {
+        return Err(ctx.no_task(&tree));
+    };
     let current = &queue.tasks[index];
     let at = node.span.start;
     let expected = ctx.expected(current, changes, at)?;
-    let edits = ctx.plan(node, current, changes)?;
+    let edits = ctx.plan(&node, current, changes)?;
+    let region = ctx.region(&node, &edits);
     let out = apply(src, edits);
-    ctx.verify(&out, &queue, index, expected, at)?;
+    match region {
+        Some(region) => ctx.verify_region(&out, region, &queue, expected, at)?,
+        None => ctx.verify(&out, &queue, index, expected, at)?,
+    }
     Ok(out)
 }
 
@@ -54,29 +60,80 @@ impl<'a> Ctx<'a> {
         located(self.file, idx.text(line), line, column, message, fix)
     }
 
-    fn find_task<'t>(
-        &self,
-        queue: &Queue,
-        tree: &'t Node<'a>,
-    ) -> Result<(usize, &'t Node<'a>), QueueError> {
-        let index = queue.tasks.iter().position(|t| t.id == self.task_id);
-        let items = match tree.get("tasks") {
-            Some((
-                _,
-                Node {
-                    kind: Kind::Seq(items, _),
-                    ..
-                },
-            )) => items.as_slice(),
-            _ => &[],
+    fn no_task(&self, tree: &Node) -> QueueError {
+        let offset = tree.get("tasks").map_or(0, |(k, _)| k.span.start);
+        let message = format!("no task {} in the queue", shown(self.task_id));
+        self.error(offset, message, "check the id with `wt queue show`")
+    }
+
+    /// The edited task's lines in the result, when the task is a block mapping item of a
+    /// block list (`- id: ...` on its own line): from the start of its dash line to the end of
+    /// the line holding its last content, where every edit falls (values are replaced inside
+    /// the task; new keys go right after its last line). Those lines then read the same alone
+    /// as in the file, so only they need parsing again; every other byte is copied unchanged.
+    /// `None` (any other layout) means verify the whole file.
+    fn region(&self, node: &Node, edits: &[Edit]) -> Option<Range<usize>> {
+        let Kind::Map(entries, false) = &node.kind else {
+            return None;
         };
-        match index.and_then(|i| items.get(i).map(|n| (i, n))) {
-            Some(found) => Ok(found),
-            None => {
-                let offset = tree.get("tasks").map_or(0, |(k, _)| k.span.start);
-                let message = format!("no task {} in the queue", shown(self.task_id));
-                Err(self.error(offset, message, "check the id with `wt queue show`"))
+        // why: a kept-chomping block scalar (`|+`) owns the blank lines after it, which the
+        // region would cut off; such tasks are rare, so they take the whole-file check.
+        if entries
+            .iter()
+            .any(|(_, v)| matches!(v.kind, Kind::Scalar(_, Style::Block)))
+        {
+            return None;
+        }
+        let b = self.src.as_bytes();
+        let line_start = b[..node.span.start]
+            .iter()
+            .rposition(|&c| c == b'\n')
+            .map_or(0, |i| i + 1);
+        let lead = &b[line_start..node.span.start];
+        let dash = lead.iter().position(|&c| c != b' ')?;
+        let dash_only = lead[dash] == b'-' && lead[dash + 1..].iter().all(|&c| c == b' ');
+        if !dash_only || dash + 1 == lead.len() {
+            return None;
+        }
+        let last = node.span.end.max(1) - 1;
+        let end = b[last..]
+            .iter()
+            .position(|&c| c == b'\n')
+            .map_or(b.len(), |i| last + i + 1);
+        let mut grown = 0isize;
+        for (range, text) in edits {
+            if range.start < line_start || range.end > end {
+                return None;
             }
+            grown += text.len() as isize - range.len() as isize;
+        }
+        Some(line_start..end.checked_add_signed(grown)?)
+    }
+
+    /// Parses the edited task's lines alone, under a `tasks:` key, and compares the one task
+    /// they hold with the intended one. The task's own fields are all the edit can reach.
+    fn verify_region(
+        &self,
+        out: &str,
+        region: Range<usize>,
+        before: &Queue,
+        expected: Task,
+        offset: usize,
+    ) -> Result<(), QueueError> {
+        let doc = format!("version: {}\ntasks:\n{}", before.version, &out[region]);
+        let fix = "nothing was written; please report this with the queue file";
+        match super::parse::parse(doc.as_bytes(), self.file) {
+            Ok(got) if got.tasks.len() == 1 && got.tasks[0].same_content(&expected) => Ok(()),
+            Ok(_) => Err(self.error(
+                offset,
+                "internal error: the edit changed more than intended".into(),
+                fix,
+            )),
+            Err(e) => Err(self.error(
+                offset,
+                format!("internal error: the edit broke the file ({})", e.message),
+                fix,
+            )),
         }
     }
 
@@ -374,7 +431,7 @@ fn double_quoted(s: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::super::parse::parse;
+    use super::super::parse::{parse, parse_str};
     use super::*;
 
     const FILE: &str = "Agent_Work_Queue.yaml";
@@ -825,5 +882,44 @@ tasks:
             .unwrap_err()
             .message
             .contains("broke the file"));
+    }
+
+    #[test]
+    fn region_check_catches_a_broken_or_wrong_task() {
+        let (queue, tree) = parse_str(COMMENTED, FILE).unwrap();
+        let ctx = Ctx {
+            src: COMMENTED,
+            file: FILE,
+            task_id: "A-1",
+        };
+        let Some((
+            _,
+            Node {
+                kind: Kind::Seq(items, _),
+                ..
+            },
+        )) = tree.get("tasks")
+        else {
+            panic!("no tasks list")
+        };
+        let region = ctx
+            .region(&items[0], &[])
+            .expect("a block task has a region");
+        assert!(COMMENTED[region.clone()].starts_with("  - id: A-1"));
+        let at = region.start;
+        let task = queue.tasks[0].clone();
+        ctx.verify_region(COMMENTED, region.clone(), &queue, task.clone(), at)
+            .unwrap();
+        let mut other = task.clone();
+        other.title = "changed".into();
+        let e = ctx
+            .verify_region(COMMENTED, region.clone(), &queue, other, at)
+            .unwrap_err();
+        assert!(e.message.contains("changed more than intended"));
+        let broken = COMMENTED.replacen("status: todo", "status: [", 1);
+        let e = ctx
+            .verify_region(&broken, region, &queue, task, at)
+            .unwrap_err();
+        assert!(e.message.contains("broke the file"), "{e:?}");
     }
 }

@@ -74,6 +74,57 @@ fn parse_streaming(src: &str, file: &str) -> Option<Queue> {
     conv.queue(&root, tasks).ok()
 }
 
+/// The queue, its tree, and the edited task's index and node if it exists.
+pub(crate) type ForEdit<'a> = (Queue, Node<'a>, Option<(usize, Node<'a>)>);
+
+/// Parses for an edit: the queue, its tree, and the item node of task `id` (with its index)
+/// when there is one. On the fast path the tree's `tasks` list is empty (tasks are converted
+/// as they are read) and only the wanted task's node is kept, so the file is read once and
+/// never held twice.
+pub(crate) fn parse_for_edit<'a>(
+    src: &'a str,
+    file: &str,
+    id: &str,
+) -> Result<ForEdit<'a>, QueueError> {
+    let conv = Conv {
+        idx: LineIndex::from_starts(src, vec![0]),
+        file,
+    };
+    let mut tasks = Vec::with_capacity(src.len() / 256);
+    let mut kept = None;
+    let mut sink = |node: Node<'a>, line: usize| match conv.task(&node, line) {
+        Ok(task) => {
+            if kept.is_none() && task.id == id {
+                kept = Some((tasks.len(), node));
+            }
+            tasks.push(task);
+            true
+        }
+        Err(_) => false,
+    };
+    if let Some(root) = super::fast::stream(src, &mut sink) {
+        if let Ok(queue) = conv.queue(&root, tasks) {
+            return Ok((queue, root, kept));
+        }
+    }
+    let (queue, tree) = parse_str(src, file)?;
+    let index = queue.tasks.iter().position(|t| t.id == id);
+    let node = match (index, tree.get("tasks")) {
+        (
+            Some(i),
+            Some((
+                _,
+                Node {
+                    kind: Kind::Seq(items, _),
+                    ..
+                },
+            )),
+        ) => items.get(i).map(|n| (i, n.clone())),
+        _ => None,
+    };
+    Ok((queue, tree, node))
+}
+
 /// The text of a 1-based line of `src`, without its line break ("" past the end).
 pub fn source_line(src: &str, line: usize) -> &str {
     LineIndex::new(src).text(line)
