@@ -345,8 +345,26 @@ impl Task {
     }
 
     pub fn set(&mut self, field: Field, value: FieldValue) -> Result<(), String> {
+        self.set_with(field, value, field.name_kind())
+    }
+
+    /// Like [`Task::set`] for a value whose naming rule the caller has already checked (the
+    /// parser does, with its own located message), so large files do not check it twice.
+    pub(crate) fn set_names_checked(
+        &mut self,
+        field: Field,
+        value: FieldValue,
+    ) -> Result<(), String> {
+        self.set_with(field, value, None)
+    }
+
+    fn set_with(
+        &mut self,
+        field: Field,
+        value: FieldValue,
+        kind: Option<NameKind>,
+    ) -> Result<(), String> {
         let name = field.name();
-        let kind = field.name_kind();
         match field {
             Field::Id => self.id = required(name, value, kind)?,
             Field::Title => self.title = required(name, value, kind)?,

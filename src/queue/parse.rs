@@ -495,7 +495,8 @@ impl Conv<'_> {
             let fix = "use `lane: 1` or higher";
             return Err(self.err(node.span.start, "lanes are numbered from 1".into(), fix));
         }
-        task.set(field, value)
+        // why: `text` and `list` above checked every name against its rule already.
+        task.set_names_checked(field, value)
             .map_err(|m| self.err(node.span.start, m, "correct the value"))
     }
 
