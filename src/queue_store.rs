@@ -180,7 +180,7 @@ fn edit_file(file: &QueueFile, p: &Plan) -> Result<()> {
         return Ok(());
     }
     let label = file.rel.display().to_string();
-    let text = queue::set_fields(&file.text, &label, &p.task_id, &p.changes)?;
+    let text = queue::set_fields_parsed(&file.text, &label, &file.queue, &p.task_id, &p.changes)?;
     write_atomic(&file.path, &text)
 }
 

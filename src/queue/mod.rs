@@ -28,7 +28,7 @@ pub mod model;
 pub mod parse;
 pub mod rules;
 
-pub use edit::set_fields;
+pub use edit::{set_fields, set_fields_parsed};
 pub use model::{
     is_valid_branch, is_valid_commit, is_valid_id, is_valid_role, Field, FieldValue, Queue, Status,
     Task, TaskList, QUEUE_VERSION, TASK_FIELDS,
