@@ -7,7 +7,11 @@ use std::sync::Mutex;
 /// Workers to use: the machine's cores, at least two (most lane work waits on git processes).
 pub fn workers(jobs: usize) -> usize {
     let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
-    cores.max(2).min(jobs.max(1))
+    let wanted = std::env::var("WT_JOBS")
+        .ok()
+        .and_then(|v| v.parse::<usize>().ok())
+        .filter(|n| *n > 0);
+    wanted.unwrap_or(cores.max(2)).min(jobs.max(1))
 }
 
 /// Run `job` for each item on a small pool; results come back in input order.
