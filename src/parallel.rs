@@ -21,10 +21,21 @@ where
     R: Send,
     F: Fn(&T) -> R + Sync,
 {
+    map_with(workers(items.len()), items, job)
+}
+
+/// As `map`, on `workers` threads (at least one, at most one per item).
+pub fn map_with<T, R, F>(workers: usize, items: &[T], job: F) -> Vec<R>
+where
+    T: Sync,
+    R: Send,
+    F: Fn(&T) -> R + Sync,
+{
+    let workers = workers.clamp(1, items.len().max(1));
     let next = AtomicUsize::new(0);
     let results: Mutex<Vec<Option<R>>> = Mutex::new((0..items.len()).map(|_| None).collect());
     std::thread::scope(|scope| {
-        for _ in 0..workers(items.len()) {
+        for _ in 0..workers {
             scope.spawn(|| loop {
                 let i = next.fetch_add(1, Ordering::Relaxed);
                 let Some(item) = items.get(i) else { break };

@@ -51,7 +51,11 @@ pub fn run(ctx: &Context, args: StatusArgs) -> Result<u8> {
         all_untracked: false,
         ignored: false,
     };
-    let states = parallel::map(&lanes, |lane| {
+    // why: a lane's `git status` spends about half its time waiting on the file system, so
+    // more of them at once than there are cores still pays: on a 50,000-file repo with 8 lanes
+    // and 2 cores, 8 at once took 0.60x the time of a sequential git loop, 2 at once 0.89x.
+    let workers = parallel::workers(lanes.len()).max(STATUS_WORKERS);
+    let states = parallel::map_with(workers, &lanes, |lane| {
         let mut state = lane_state::locate(lane, &entries);
         let read = repo_info
             .open()
@@ -92,6 +96,9 @@ pub fn run(ctx: &Context, args: StatusArgs) -> Result<u8> {
     }
     Ok(0)
 }
+
+/// How many lanes `wt status` reads at once, at least (more on machines with more cores).
+const STATUS_WORKERS: usize = 8;
 
 fn row(lane: &Lane, state: &LaneState, tasks: &HashMap<String, String>) -> Row {
     let checked_out = match state.entry.as_ref().filter(|_| state.exists) {
