@@ -40,6 +40,8 @@ struct Findings {
     branch_tip: Option<Oid>,
     /// The branch has work that is pushed but not on base: `--recreate` keeps it.
     branch_has_work: bool,
+    /// The worktree has initialised submodules, each checked clean and pushed: git removes such
+    /// a worktree only with `--force`.
     force_submodules: bool,
 }
 
