@@ -152,7 +152,7 @@ fn preflight_lane<'a>(
     let checks = preflight::evaluate(ctx, cfg, info, lane, base, &opts)?.checks;
     let failed: Vec<&Check> = checks.iter().filter(|c| c.failed()).collect();
     if let Some(first) = failed.first() {
-        return Err(Error::refused(format!(
+        let err = Error::refused(format!(
             "preflight of {} failed ({}: {}); nothing was changed",
             lane.id, first.name, first.detail
         ))
@@ -161,8 +161,16 @@ fn preflight_lane<'a>(
                 .iter()
                 .skip(1)
                 .map(|c| format!("{}: {}", c.name, c.detail)),
-        )
-        .hint(first.fix.clone()));
+        );
+        // why: the first check's fix may only point at another failed check's (a detached HEAD
+        // "while rebasing" defers to the rebase's own fix); show each distinct fix.
+        let mut fixes: Vec<&str> = Vec::new();
+        for c in &failed {
+            if !c.fix.is_empty() && !fixes.contains(&c.fix.as_str()) {
+                fixes.push(&c.fix);
+            }
+        }
+        return Err(fixes.into_iter().fold(err, |e, f| e.hint(f)));
     }
     let repo = info.open()?;
     let entries = lane_state::worktree_list(&repo, &info.main, &info.common_dir);
@@ -341,6 +349,7 @@ fn prepare(
             check::failure(lane, &record),
         ));
     }
+    main_files_in_the_way(info, &repo, base, tip).map_err(undo)?;
     let j = Journal {
         lane: lane.id.clone(),
         branch: lane.branch.clone(),
@@ -360,6 +369,28 @@ fn prepare(
         lease,
         journal: j,
     })
+}
+
+/// Ignored files in the main checkout that the fast-forward to `tip` would replace without a
+/// word (git's default): refuse before anything is pushed.
+fn main_files_in_the_way(info: &RepoInfo, repo: &Repository, base: &BaseRef, tip: Oid) -> Result<()> {
+    let Some(local) = ops::resolve(repo, &base.local_ref()) else {
+        return Ok(());
+    };
+    let in_the_way = ops::ignored_in_the_way(&info.main, local, tip);
+    if in_the_way.is_empty() {
+        return Ok(());
+    }
+    Err(Error::refused(format!(
+        "fast-forwarding {} in the main checkout would overwrite {} ignored file(s) there; nothing was pushed",
+        base.name,
+        in_the_way.len()
+    ))
+    .details(in_the_way)
+    .hint(format!(
+        "move them out of {} (git would replace them without asking), then run wt merge again",
+        sh(&info.main)
+    )))
 }
 
 fn nothing_to_merge(

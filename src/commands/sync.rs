@@ -230,12 +230,48 @@ pub fn ready<'a>(lane: &'a Lane, entries: &[WorktreeEntry]) -> Result<Ready<'a>>
             .hint(format!("git -C {at} switch {}", lane.branch)))
         }
     };
+    refuse_stale_locks(lane, &entry.admin_dir)?;
     refuse_dirty(lane, &entry.path)?;
     Ok(Ready {
         lane,
         admin_dir: entry.admin_dir.clone(),
         head,
     })
+}
+
+/// A lock file git left in the lane's way. With the branch's ref lock present git rebases the
+/// lane, cannot move the branch, and its `rebase --abort` then exits 0 leaving the lane detached;
+/// with `index.lock` it cannot start. wt cannot tell a crashed git from a running one, so it
+/// never deletes them: it names the file and stops before changing anything.
+fn refuse_stale_locks(lane: &Lane, admin_dir: &std::path::Path) -> Result<()> {
+    let common = std::fs::read_to_string(admin_dir.join("commondir"))
+        .map(|rel| admin_dir.join(rel.trim()))
+        .unwrap_or_else(|_| admin_dir.join("../.."));
+    let candidates = [
+        admin_dir.join("index.lock"),
+        admin_dir.join("HEAD.lock"),
+        common.join("refs/heads").join(format!("{}.lock", lane.branch)),
+    ];
+    let Some(lock) = candidates.iter().find(|p| p.exists()) else {
+        return Ok(());
+    };
+    let lock = std::fs::canonicalize(lock).unwrap_or_else(|_| lock.clone());
+    let age = std::fs::metadata(&lock)
+        .and_then(|m| m.modified())
+        .ok()
+        .and_then(|t| t.elapsed().ok())
+        .map(|d| format!(", {}s old", d.as_secs()))
+        .unwrap_or_default();
+    Err(Error::refused(format!(
+        "{}: git's lock file {} exists ({}{age}); nothing was changed",
+        lane.id,
+        lock.display(),
+        "another git process is working there, or one crashed and left it"
+    ))
+    .hint(format!(
+        "if no git process is running in this repository, delete it (`rm {}`), then run the command again",
+        crate::ui::quote(&lock)
+    )))
 }
 
 fn refuse_dirty(lane: &Lane, dir: &std::path::Path) -> Result<()> {
@@ -327,6 +363,19 @@ pub fn rebase_onto(ready: &Ready, base: &BaseRef, onto: Oid, keep_conflict: bool
         return Ok(ready.head);
     }
     let upstream = base.upstream_name();
+    let in_the_way = ops::ignored_in_the_way(path, ready.head, onto);
+    if !in_the_way.is_empty() {
+        return Err(Error::refused(format!(
+            "rebasing {} onto {upstream} would overwrite {} ignored file(s) that {upstream} now tracks; nothing was changed",
+            lane.id,
+            in_the_way.len()
+        ))
+        .details(in_the_way)
+        .hint(format!(
+            "move the files named above out of {} (git would replace them without asking), then run the command again",
+            path.display()
+        )));
+    }
     match ops::rebase(path, &ready.admin_dir, &onto.to_string())? {
         Rebase::Done => ops::resolve(&repo, &format!("refs/heads/{}", lane.branch))
             .ok_or_else(|| Error::git(format!("{} vanished during the rebase", lane.branch))),

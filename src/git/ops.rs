@@ -135,6 +135,51 @@ pub fn rebase(worktree: &Path, admin_dir: &Path, onto: &str) -> Result<Rebase, G
     })
 }
 
+/// Files that a checkout from `from` to `to` in `worktree` would write over although git does
+/// not track them there, and that git would replace without a word because they are ignored
+/// (a lane's `.env` when base starts tracking one). Untracked files that are not ignored are
+/// left out: git refuses to overwrite those itself.
+pub fn ignored_in_the_way(worktree: &Path, from: Oid, to: Oid) -> Vec<String> {
+    let Ok(repo) = Repository::open(worktree) else {
+        return Vec::new();
+    };
+    let trees = (
+        repo.find_commit(from).and_then(|c| c.tree()),
+        repo.find_commit(to).and_then(|c| c.tree()),
+    );
+    let (Ok(old), Ok(new)) = trees else {
+        return Vec::new();
+    };
+    let Ok(diff) = repo.diff_tree_to_tree(Some(&old), Some(&new), None) else {
+        return Vec::new();
+    };
+    let mut found = Vec::new();
+    for delta in diff.deltas() {
+        if delta.status() != git2::Delta::Added {
+            continue;
+        }
+        let Some(rel) = delta.new_file().path() else {
+            continue;
+        };
+        // why: the path itself, or a file where the new path needs a directory.
+        let in_the_way = rel
+            .ancestors()
+            .filter(|a| !a.as_os_str().is_empty())
+            .find(|a| {
+                std::fs::symlink_metadata(worktree.join(a))
+                    .is_ok_and(|m| *a == rel || !m.is_dir())
+            });
+        if let Some(p) = in_the_way {
+            if repo.is_path_ignored(p).unwrap_or(false) {
+                found.push(p.to_string_lossy().into_owned());
+            }
+        }
+    }
+    found.sort();
+    found.dedup();
+    found
+}
+
 /// `git rebase --abort`: back to the branch, index and files as they were before the rebase.
 pub fn rebase_abort(worktree: &Path) -> Result<(), GitError> {
     git(worktree).run(["rebase", "--abort"])?;
@@ -165,7 +210,14 @@ pub fn reset_keep(worktree: &Path, commit: Oid) -> Result<(), GitError> {
 /// `git merge --ff-only <commit>` in the main checkout: never a merge commit.
 pub fn merge_ff_only(worktree: &Path, commit: Oid) -> Result<(), GitError> {
     let sha = commit.to_string();
-    git(worktree).run(["merge", "--ff-only", "--quiet", sha.as_str()])?;
+    // why: git replaces ignored files in the way without asking; they may be someone's `.env`.
+    git(worktree).run([
+        "merge",
+        "--ff-only",
+        "--no-overwrite-ignore",
+        "--quiet",
+        sha.as_str(),
+    ])?;
     Ok(())
 }
 

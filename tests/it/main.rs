@@ -8,6 +8,8 @@ mod config;
 mod conventions;
 mod demo;
 mod diff;
+mod faults_mod;
+mod faults_sync;
 mod handoff;
 mod init;
 mod lock;

@@ -4,6 +4,8 @@
 
 #![allow(dead_code)]
 
+pub mod oracle;
+
 use std::ffi::OsStr;
 use std::fs;
 use std::path::{Path, PathBuf};
