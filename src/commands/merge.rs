@@ -91,6 +91,7 @@ pub fn run(ctx: &Context, args: MergeArgs) -> Result<u8> {
             return finish(ctx, info, &base, lane, j);
         }
     }
+    sync::recover_interrupted(ctx, info, lane)?;
     let task = queue::claimed_task(ctx, lane)?;
     step(ctx, 1, &format!("preflight {}", lane.id));
     dependencies_done(task.as_ref())?;
@@ -373,7 +374,12 @@ fn prepare(
 
 /// Ignored files in the main checkout that the fast-forward to `tip` would replace without a
 /// word (git's default): refuse before anything is pushed.
-fn main_files_in_the_way(info: &RepoInfo, repo: &Repository, base: &BaseRef, tip: Oid) -> Result<()> {
+fn main_files_in_the_way(
+    info: &RepoInfo,
+    repo: &Repository,
+    base: &BaseRef,
+    tip: Oid,
+) -> Result<()> {
     let Some(local) = ops::resolve(repo, &base.local_ref()) else {
         return Ok(());
     };

@@ -19,13 +19,13 @@ use crate::config::{Lane, Words};
 use crate::context::Context;
 use crate::error::{Error, Kind, Result};
 use crate::git::ops::{self, Lease, Rebase};
-use crate::git::status::{self, StatusOptions};
+use crate::git::status::{self, Operation, StatusOptions};
 use crate::git::{BaseRef, RepoInfo, WorktreeEntry};
 use crate::lane_state;
 use clap::Args;
 use git2::{Oid, Repository};
 use serde::Serialize;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 #[derive(Args, Debug)]
 pub struct SyncArgs {
@@ -64,12 +64,22 @@ pub fn run(ctx: &Context, args: SyncArgs) -> Result<u8> {
     let _lock = ctx.lock("sync")?;
     let info = ctx.repo()?;
     let base = ctx.base()?;
-    let repo = info.open()?;
-    let entries = lane_state::worktree_list(&repo, &info.main, &info.common_dir);
     let mut reports = Vec::new();
     let mut errors = Vec::new();
     let mut todo = Vec::new();
+    let mut lanes_left = Vec::new();
     for lane in &lanes {
+        match recover_interrupted(ctx, info, lane) {
+            Ok(()) => lanes_left.push(*lane),
+            Err(e) => {
+                reports.push(failed_report(lane, None, &e));
+                errors.push((lane.id.clone(), e));
+            }
+        }
+    }
+    let repo = info.open()?;
+    let entries = lane_state::worktree_list(&repo, &info.main, &info.common_dir);
+    for lane in &lanes_left {
         match ready(lane, &entries) {
             Ok(r) => todo.push(r),
             Err(e) => {
@@ -239,18 +249,115 @@ pub fn ready<'a>(lane: &'a Lane, entries: &[WorktreeEntry]) -> Result<Ready<'a>>
     })
 }
 
+/// `<common dir>/wt/rebase/<lane>`: written just before wt starts rebasing a lane (it holds the
+/// lane's tip), removed once the rebase is over or handed to the user (`--keep-conflict`). A
+/// rerun that finds it beside a rebase in progress with that tip as its `orig-head` knows the
+/// rebase is wt's own, cut short by a kill or Ctrl-C, and not one the user started.
+fn rebase_marker(admin_dir: &Path, lane: &Lane) -> PathBuf {
+    common_dir(admin_dir)
+        .join("wt")
+        .join("rebase")
+        .join(&lane.id)
+}
+
+/// The repository's common dir, from a linked worktree's admin dir.
+fn common_dir(admin_dir: &Path) -> PathBuf {
+    std::fs::read_to_string(admin_dir.join("commondir"))
+        .map(|rel| admin_dir.join(rel.trim()))
+        .unwrap_or_else(|_| admin_dir.join("../.."))
+}
+
+/// Undo what an interrupted `wt sync` or `wt merge` left in a lane: its own rebase, stopped
+/// half-way (wt was killed, or Ctrl-C killed git with it). The lane was clean when wt started,
+/// so with no change in the worktree since, `git rebase --abort` puts it back exactly as it was;
+/// anything else is left to the user with the command to run. A rebase the user started (no
+/// marker, or another `orig-head`) is never touched.
+pub fn recover_interrupted(ctx: &Context, info: &RepoInfo, lane: &Lane) -> Result<()> {
+    let repo = info.open()?;
+    let entries = lane_state::worktree_list(&repo, &info.main, &info.common_dir);
+    let state = lane_state::locate(lane, &entries);
+    let Some(entry) = state.entry.as_ref().filter(|_| state.exists) else {
+        return Ok(());
+    };
+    let marker = rebase_marker(&entry.admin_dir, lane);
+    let Ok(text) = std::fs::read_to_string(&marker) else {
+        return Ok(());
+    };
+    let recorded = text.trim().to_string();
+    let orig_head = ["rebase-merge", "rebase-apply"].iter().find_map(|d| {
+        std::fs::read_to_string(entry.admin_dir.join(d).join("orig-head"))
+            .ok()
+            .map(|s| s.trim().to_string())
+    });
+    if state.operation != Some(Operation::Rebase) || orig_head.as_deref() != Some(&recorded) {
+        // why: the rebase finished after all (its git outlived a killed wt), or this one is
+        // the user's: nothing of wt's to undo.
+        crate::records::remove(&marker)?;
+        return Ok(());
+    }
+    let at = crate::ui::quote(&lane.path);
+    let was = short_sha(&recorded);
+    let dirty = status::read(
+        &entry.path,
+        &StatusOptions {
+            all_untracked: false,
+            ignored: false,
+        },
+    )?;
+    if dirty.staged + dirty.unstaged + dirty.unmerged > 0 {
+        return Err(Error::refused(format!(
+            "{}: an interrupted wt left a rebase in progress in {}, and files there changed since; nothing was changed",
+            lane.id,
+            lane.path.display()
+        ))
+        .details(dirty.paths.iter().take(10).cloned())
+        .hint(format!(
+            "`git -C {at} rebase --abort` puts the lane back at {was} as it was before (discarding those changes); or finish the rebase yourself; then run the command again"
+        )));
+    }
+    ops::rebase_abort(&lane.path).map_err(|e| {
+        e.context(format!(
+            "{}: cannot abort the rebase an interrupted wt left",
+            lane.id
+        ))
+        .hint(format!("run `git -C {at} rebase --abort` by hand"))
+    })?;
+    let repo = Repository::open(&lane.path).map_err(|e| Error::git(e.message().to_string()))?;
+    let branch_ref = format!("refs/heads/{}", lane.branch);
+    let back = repo.head().is_ok_and(|h| {
+        h.name().ok() == Some(branch_ref.as_str())
+            && h.target().map(|t| t.to_string()).as_deref() == Some(recorded.as_str())
+    });
+    if !back {
+        return Err(Error::git(format!(
+            "after aborting the rebase an interrupted wt left, {} is not back at {was}",
+            lane.id
+        ))
+        .hint(format!(
+            "its old tip is in the reflog: `git -C {at} reflog {}`",
+            lane.branch
+        )));
+    }
+    crate::records::remove(&marker)?;
+    ctx.ui.warn(&format!(
+        "{}: an interrupted wt had left a rebase in progress; aborted it, the lane is back at {was}",
+        lane.id
+    ));
+    Ok(())
+}
+
 /// A lock file git left in the lane's way. With the branch's ref lock present git rebases the
 /// lane, cannot move the branch, and its `rebase --abort` then exits 0 leaving the lane detached;
 /// with `index.lock` it cannot start. wt cannot tell a crashed git from a running one, so it
 /// never deletes them: it names the file and stops before changing anything.
-fn refuse_stale_locks(lane: &Lane, admin_dir: &std::path::Path) -> Result<()> {
-    let common = std::fs::read_to_string(admin_dir.join("commondir"))
-        .map(|rel| admin_dir.join(rel.trim()))
-        .unwrap_or_else(|_| admin_dir.join("../.."));
+fn refuse_stale_locks(lane: &Lane, admin_dir: &Path) -> Result<()> {
+    let common = common_dir(admin_dir);
     let candidates = [
         admin_dir.join("index.lock"),
         admin_dir.join("HEAD.lock"),
-        common.join("refs/heads").join(format!("{}.lock", lane.branch)),
+        common
+            .join("refs/heads")
+            .join(format!("{}.lock", lane.branch)),
     ];
     let Some(lock) = candidates.iter().find(|p| p.exists()) else {
         return Ok(());
@@ -376,7 +483,16 @@ pub fn rebase_onto(ready: &Ready, base: &BaseRef, onto: Oid, keep_conflict: bool
             path.display()
         )));
     }
-    match ops::rebase(path, &ready.admin_dir, &onto.to_string())? {
+    let marker = rebase_marker(&ready.admin_dir, lane);
+    crate::records::write_atomic(&marker, ready.head.to_string().as_bytes())?;
+    let outcome = ops::rebase(path, &ready.admin_dir, &onto.to_string());
+    // why: after an error (git killed) the rebase may still be in progress: the marker stays
+    // for the rerun, which removes it if there is nothing to undo.
+    let over = matches!(outcome, Ok(Rebase::Done | Rebase::Refused(_)));
+    if over || (keep_conflict && outcome.is_ok()) {
+        crate::records::remove(&marker)?;
+    }
+    match outcome? {
         Rebase::Done => ops::resolve(&repo, &format!("refs/heads/{}", lane.branch))
             .ok_or_else(|| Error::git(format!("{} vanished during the rebase", lane.branch))),
         Rebase::Refused(e) => Err(Error::refused(format!(
@@ -408,6 +524,7 @@ pub fn rebase_onto(ready: &Ready, base: &BaseRef, onto: Oid, keep_conflict: bool
                 Err(conflict_kept(ready, &stop))
             } else {
                 restore(ready)?;
+                crate::records::remove(&marker)?;
                 Err(conflict_restored(ready, &stop))
             }
         }

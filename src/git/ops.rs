@@ -166,8 +166,7 @@ pub fn ignored_in_the_way(worktree: &Path, from: Oid, to: Oid) -> Vec<String> {
             .ancestors()
             .filter(|a| !a.as_os_str().is_empty())
             .find(|a| {
-                std::fs::symlink_metadata(worktree.join(a))
-                    .is_ok_and(|m| *a == rel || !m.is_dir())
+                std::fs::symlink_metadata(worktree.join(a)).is_ok_and(|m| *a == rel || !m.is_dir())
             });
         if let Some(p) = in_the_way {
             if repo.is_path_ignored(p).unwrap_or(false) {

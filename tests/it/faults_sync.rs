@@ -263,7 +263,12 @@ fn f48_parallel_syncs_of_different_lanes_serialize_and_all_land() {
     }
     // The lanes' old commits were rebased; their content is on the new tips, and base's
     // commits are all still there.
-    assert!(is_ancestor(&env, &env.main, "origin/master", "agent/B-ui-2"));
+    assert!(is_ancestor(
+        &env,
+        &env.main,
+        "origin/master",
+        "agent/B-ui-2"
+    ));
     drop(before);
     assert_no_half_state(&env);
 }
@@ -297,9 +302,16 @@ fn f49_a_human_commit_while_sync_pushes_is_kept_and_a_second_wt_exits_5() {
     release(&env);
     let r = finish(wt);
     r.ok().stderr_has("pushed agent/A-backend");
-    assert_eq!(env.rev(BRANCH), human, "the human commit stays on the branch");
+    assert_eq!(
+        env.rev(BRANCH),
+        human,
+        "the human commit stays on the branch"
+    );
     let pushed = remote_rev(&env, &lane_ref());
-    assert_ne!(pushed, human, "wt pushed the tip it rebased, not a later one");
+    assert_ne!(
+        pushed, human,
+        "wt pushed the tip it rebased, not a later one"
+    );
     assert!(is_ancestor(&env, &env.main, &pushed, &human));
     // The next sync pushes the human commit with a lease on what wt pushed.
     env.wt(&["sync", LANE]).ok();

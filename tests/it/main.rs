@@ -8,6 +8,7 @@ mod config;
 mod conventions;
 mod demo;
 mod diff;
+mod faults_interrupt;
 mod faults_mod;
 mod faults_sync;
 mod handoff;

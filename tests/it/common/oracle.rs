@@ -64,6 +64,22 @@ impl Snapshot {
         assert!(lost.is_empty(), "commits no ref reaches any more: {lost:?}");
     }
 
+    /// After a successful rebase of `branch`: every commit no ref reaches any more has an
+    /// equivalent (same patch) on `branch`, so the rewrite lost no work.
+    #[track_caller]
+    pub fn assert_only_rebased_away(&self, env: &Env, branch: &str) {
+        let now = reachable(env);
+        for sha in self.commits.difference(&now) {
+            let r = env.git_run(&env.main, &["cherry", branch, sha, &format!("{sha}~1")]);
+            assert!(
+                r.code == 0 && r.stdout.starts_with('-'),
+                "commit {sha} is gone and {branch} has no equivalent: {}{}",
+                r.stdout,
+                r.stderr
+            );
+        }
+    }
+
     /// Nothing lost, and refs (local and remote), watched worktrees and files exactly as before.
     #[track_caller]
     pub fn assert_unchanged(&self, env: &Env) {
@@ -148,10 +164,19 @@ pub fn assert_no_half_state(env: &Env) {
     assert!(left.is_empty(), "merge journal left behind: {left:?}");
     let list = env.worktrees();
     assert!(!list.contains("\nlocked"), "a worktree is locked:\n{list}");
-    assert!(!list.contains("prunable"), "a worktree is prunable:\n{list}");
+    assert!(
+        !list.contains("prunable"),
+        "a worktree is prunable:\n{list}"
+    );
     let admin = env.main.join(".git/worktrees");
     for e in fs::read_dir(&admin).into_iter().flatten().flatten() {
-        for junk in ["rebase-merge", "rebase-apply", "MERGE_HEAD", "index.lock", "locked"] {
+        for junk in [
+            "rebase-merge",
+            "rebase-apply",
+            "MERGE_HEAD",
+            "index.lock",
+            "locked",
+        ] {
             let p = e.path().join(junk);
             assert!(!p.exists(), "{} left behind", p.display());
         }
