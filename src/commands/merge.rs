@@ -583,8 +583,14 @@ fn finish(
                         base.upstream_name(),
                         e.message
                     );
-                    Error { message: msg, ..e }
-                        .hint(format!("run `wt merge {}` again to finish", lane.id))
+                    // why: exit 3, not the step's own code: base has changed, and the message
+                    // says what is left to do.
+                    Error {
+                        message: msg,
+                        kind: crate::error::Kind::Git,
+                        ..e
+                    }
+                    .hint(format!("run `wt merge {}` again to finish", lane.id))
                 })?;
                 ctx.ui.success(&format!("{task} marked done"));
             }

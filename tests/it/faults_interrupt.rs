@@ -21,8 +21,8 @@ enum Stop {
 }
 
 /// Interrupt `wt` while it waits at the pause point `marker`, and check what is left running.
-fn stop(env: &Env, wt: Child, marker: &str, how: Stop) {
-    let paused = wait_paused(env, marker);
+fn stop(env: &Env, mut wt: Child, marker: &str, how: Stop) {
+    let paused = wait_paused(env, &mut wt, marker);
     match how {
         Stop::Kill => {
             signal(wt.id(), "-KILL");

@@ -5,7 +5,7 @@
 #![allow(dead_code)]
 
 use crate::common::{write_file, Env};
-use crate::support::{hook, wait_for};
+use crate::support::hook;
 use std::fs;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -48,12 +48,13 @@ tasks:
     owner: null
     branch: null
     depends_on: []
-    acceptance_checks: []
+    acceptance_checks: ["true"]
   - id: T-2
     title: Second slice
     role: A-backend
     status: todo
     depends_on: [T-1]
+    acceptance_checks: ["true"]
 "#;
 
 /// The `[queue]` table for `QUEUE`.
@@ -127,9 +128,28 @@ pub fn started(env: &Env, marker: &str) -> PathBuf {
     env.base_dir().join(format!("{marker}.started"))
 }
 
-/// Wait for a pause point, then its process group's leader pid.
-pub fn wait_paused(env: &Env, marker: &str) -> String {
-    wait_for(&started(env, marker));
+/// Wait for `wt` to reach the pause point `marker`, then return the pid its pause loop wrote.
+/// Panics with wt's output if wt ends before getting there.
+#[track_caller]
+pub fn wait_paused(env: &Env, wt: &mut Child, marker: &str) -> String {
+    let path = started(env, marker);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !path.exists() {
+        if let Some(status) = wt.try_wait().unwrap() {
+            let mut out = String::new();
+            if let Some(mut e) = wt.stderr.take() {
+                use std::io::Read;
+                let _ = e.read_to_string(&mut out);
+            }
+            panic!("wt ended ({status}) before {marker}:\n{out}");
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{} never appeared",
+            path.display()
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
     fs::read_to_string(env.base_dir().join(format!("{marker}.pid")))
         .unwrap()
         .trim()

@@ -286,8 +286,8 @@ fn f49_a_human_commit_while_sync_pushes_is_kept_and_a_second_wt_exits_5() {
         r#"read l ls r rs && [ "$r" = "refs/heads/agent/A-backend" ]"#,
         "push",
     );
-    let wt = spawn(&env, &env.main, &["sync", LANE]);
-    wait_paused(&env, "push");
+    let mut wt = spawn(&env, &env.main, &["sync", LANE]);
+    wait_paused(&env, &mut wt, "push");
     // wt holds the lock: another mutating wt gives up at once with --wait 0.
     let b = env.lane("B-ui-1");
     let b_before = Snapshot::take(&env, &[&b]);

@@ -9,6 +9,7 @@ mod conventions;
 mod demo;
 mod diff;
 mod faults_interrupt;
+mod faults_merge;
 mod faults_mod;
 mod faults_sync;
 mod handoff;
