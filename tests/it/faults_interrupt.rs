@@ -36,8 +36,8 @@ fn stop(env: &Env, mut wt: Child, marker: &str, how: Stop) {
             r.code(130);
         }
     }
-    // Nothing wt started is left running: the pause loop's shell names the test's dir.
-    assert_no_process_with(&t(env));
+    // Nothing wt started is left running.
+    assert_nothing_left_running(env);
 }
 
 /// A file whose checkout pauses (a smudge filter) until `$T/release` exists.

@@ -211,6 +211,48 @@ pub fn assert_no_process_with(needle: &str) {
     }
 }
 
+/// Processes (zombies aside) whose working directory is under `dir`: what a test's `wt`, its
+/// git children, hooks and checks leave running.
+pub fn processes_in(dir: &Path) -> Vec<String> {
+    let mut found = Vec::new();
+    for e in fs::read_dir("/proc").into_iter().flatten().flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        if !name.bytes().all(|b| b.is_ascii_digit()) {
+            continue;
+        }
+        let Ok(cwd) = fs::read_link(e.path().join("cwd")) else {
+            continue;
+        };
+        let state = fs::read_to_string(e.path().join("stat")).unwrap_or_default();
+        let zombie = state
+            .rfind(')')
+            .is_some_and(|i| state[i + 2..].starts_with('Z'));
+        if cwd.starts_with(dir) && !zombie {
+            let cmdline = fs::read(e.path().join("cmdline")).unwrap_or_default();
+            found.push(format!(
+                "{name}: {}",
+                String::from_utf8_lossy(&cmdline).replace('\0', " ")
+            ));
+        }
+    }
+    found
+}
+
+/// Wait (bounded) until no process runs in the test's temp dir.
+#[track_caller]
+pub fn assert_nothing_left_running(env: &Env) {
+    let dir = env.tmp.path().canonicalize().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let left = processes_in(&dir);
+        if left.is_empty() {
+            return;
+        }
+        assert!(Instant::now() < deadline, "left running: {left:?}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
 /// A free TCP port on loopback (bound and released; good enough for one test).
 pub fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
