@@ -11,6 +11,7 @@ mod diff;
 mod faults_interrupt;
 mod faults_merge;
 mod faults_mod;
+mod faults_queue;
 mod faults_remote;
 mod faults_sync;
 mod handoff;
