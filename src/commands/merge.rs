@@ -67,6 +67,7 @@ struct Summary {
     task: Option<String>,
     commits: Vec<handoff::CommitLine>,
     files: Vec<handoff::FileLine>,
+    #[serde(serialize_with = "crate::ui::lossy_path")]
     handoff: PathBuf,
 }
 

@@ -60,6 +60,7 @@ enum Repair {
 #[derive(Serialize)]
 struct Report {
     lane: String,
+    #[serde(serialize_with = "crate::ui::lossy_path")]
     path: std::path::PathBuf,
     branch: String,
     action: &'static str,

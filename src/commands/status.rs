@@ -25,6 +25,7 @@ struct Row {
     lane: String,
     role: String,
     lane_index: Option<u32>,
+    #[serde(serialize_with = "crate::ui::lossy_path")]
     path: PathBuf,
     branch: String,
     /// The branch actually checked out, when it differs or HEAD is detached.

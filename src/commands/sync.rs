@@ -205,6 +205,13 @@ pub fn ready<'a>(lane: &'a Lane, entries: &[WorktreeEntry]) -> Result<Ready<'a>>
     let state = lane_state::locate(lane, entries);
     let path = lane.path.display();
     let at = crate::ui::quote_path(&lane.path);
+    if state.symlink {
+        return Err(Error::refused(format!(
+            "{} is a symlink; wt never follows one, nothing was changed",
+            lane.path.display()
+        ))
+        .hint("move the link away by hand; `wt setup` then recreates the lane there"));
+    }
     let entry = match &state.entry {
         Some(e) if state.exists => e,
         _ => {
@@ -295,7 +302,7 @@ pub fn recover_interrupted(ctx: &Context, info: &RepoInfo, lane: &Lane) -> Resul
         crate::records::remove(&marker)?;
         return Ok(());
     }
-    let at = crate::ui::quote(&lane.path);
+    let at = crate::ui::quote_path(&lane.path);
     let was = short_sha(&recorded);
     let dirty = status::read(
         &entry.path,
@@ -377,7 +384,7 @@ fn refuse_stale_locks(lane: &Lane, admin_dir: &Path) -> Result<()> {
     ))
     .hint(format!(
         "if no git process is running in this repository, delete it (`rm {}`), then run the command again",
-        crate::ui::quote(&lock)
+        crate::ui::quote_path(&lock)
     )))
 }
 

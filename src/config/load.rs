@@ -32,12 +32,16 @@ pub fn load(opts: &LoadOptions<'_>) -> Result<Config> {
     let bytes =
         std::fs::read(&file).map_err(|e| missing_file(&file, e, opts.explicit.is_some()))?;
     let text = String::from_utf8(bytes).map_err(|e| {
-        Error::usage(format!(
-            "{}: not UTF-8 (byte {})",
-            file.display(),
-            e.utf8_error().valid_up_to()
-        ))
-        .hint("save the file as UTF-8")
+        // why: every byte before the bad one is valid, so offsets in the lossy text are the
+        // file's own and the error can name the line like any other.
+        let at = e.utf8_error().valid_up_to();
+        let bad = e.as_bytes()[at];
+        let lossy = String::from_utf8_lossy(e.as_bytes()).into_owned();
+        Source::new(&file, &lossy).error(
+            Some(at..at + 1),
+            &format!("not UTF-8 (byte 0x{bad:02X})"),
+            "save the file as UTF-8",
+        )
     })?;
     let source = Source::new(&file, &text);
     let raw: RawConfig = toml::from_str(&text).map_err(|e| {

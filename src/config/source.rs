@@ -35,13 +35,25 @@ impl<'a> Source<'a> {
             return Error::usage(format!("{}: {message}", self.label)).hint(fix.to_string());
         };
         let (line, col) = self.line_col(span.start);
-        let text = self.text.lines().nth(line - 1).unwrap_or("");
+        let text = printable(self.text.lines().nth(line - 1).unwrap_or(""));
         let caret = format!("{}^", " ".repeat(col.saturating_sub(1)));
         Error::usage(format!("{}:{line}:{col}: {message}", self.label))
             .detail(format!("{line:>4} | {text}"))
             .detail(format!("     | {caret}"))
             .hint(fix.to_string())
     }
+}
+
+/// A source line safe to print: control characters (a hostile file may hold terminal escape
+/// sequences) are shown escaped, not sent to the terminal.
+fn printable(line: &str) -> String {
+    line.chars()
+        .map(|c| match c {
+            '\t' => " ".to_string(),
+            c if c.is_control() => c.escape_default().to_string(),
+            c => c.to_string(),
+        })
+        .collect()
 }
 
 #[cfg(test)]

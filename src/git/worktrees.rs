@@ -4,6 +4,7 @@
 use crate::git::status::Operation;
 use git2::{Oid, Repository};
 use std::fs;
+use std::os::unix::ffi::OsStrExt;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone)]
@@ -64,8 +65,13 @@ pub fn list(repo: &Repository, main: &Path, common_dir: &Path) -> Vec<WorktreeEn
         .filter_map(|e| {
             let admin = e.path();
             let id = e.file_name().to_str()?.to_string();
-            let gitdir = fs::read_to_string(admin.join("gitdir")).ok()?;
-            let dot_git = PathBuf::from(gitdir.trim_end_matches(['\n', '\r']));
+            // why: bytes, not a String: git accepts any bytes in a worktree path.
+            let gitdir = fs::read(admin.join("gitdir")).ok()?;
+            let end = gitdir
+                .iter()
+                .rposition(|b| !matches!(b, b'\n' | b'\r'))
+                .map_or(0, |i| i + 1);
+            let dot_git = PathBuf::from(std::ffi::OsStr::from_bytes(&gitdir[..end]));
             let dot_git = if dot_git.is_relative() {
                 admin.join(dot_git)
             } else {

@@ -63,43 +63,56 @@ impl Ui {
     /// A progress or status message for people.
     pub fn status(&self, message: &str) {
         if !self.quiet {
-            eprintln!("{message}");
+            write_stderr(format_args!("{message}\n"));
         }
     }
 
     /// A step heading, e.g. in `wt demo` or `wt merge`.
     pub fn step(&self, message: &str) {
         if !self.quiet {
-            eprintln!("{}", self.style.bold(message));
+            write_stderr(format_args!("{}\n", self.style.bold(message)));
         }
     }
 
     pub fn success(&self, message: &str) {
         if !self.quiet {
-            eprintln!("{} {message}", self.style.green("✓"));
+            write_stderr(format_args!("{} {message}\n", self.style.green("✓")));
         }
     }
 
     pub fn warn(&self, message: &str) {
         if !self.quiet {
-            eprintln!("{} {message}", self.style.yellow("warning:"));
+            write_stderr(format_args!(
+                "{} {message}\n",
+                self.style.yellow("warning:")
+            ));
         }
     }
 
     pub fn hint(&self, message: &str) {
         if !self.quiet {
-            eprintln!("{} {message}", self.style.dim("hint:"));
+            write_stderr(format_args!("{} {message}\n", self.style.dim("hint:")));
         }
     }
 
     /// Errors are shown even under `--quiet`: a script needs to know why it failed.
+    /// Values from files (a role name, a queue id) may hold control characters: they are shown
+    /// escaped, never sent to the terminal as escape sequences.
     pub fn error(&self, err: &Error) {
-        eprintln!("{} {}", self.style.red("error:"), err.message);
+        write_stderr(format_args!(
+            "{} {}\n",
+            self.style.red("error:"),
+            printable(&err.message)
+        ));
         for line in &err.details {
-            eprintln!("    {line}");
+            write_stderr(format_args!("    {}\n", printable(line)));
         }
         for hint in &err.hints {
-            eprintln!("{} {hint}", self.style.dim("hint:"));
+            write_stderr(format_args!(
+                "{} {}\n",
+                self.style.dim("hint:"),
+                printable(hint)
+            ));
         }
     }
 
@@ -162,6 +175,33 @@ impl Ui {
     pub fn can_prompt(&self) -> bool {
         self.stdin_tty && self.stderr_tty
     }
+}
+
+/// For `#[serde(serialize_with)]` on path fields of JSON output: a path that is not UTF-8 (git
+/// allows any bytes) is shown with U+FFFD in place of its bad bytes instead of failing the
+/// whole document.
+pub fn lossy_path<S: serde::Serializer>(path: &std::path::Path, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&path.to_string_lossy())
+}
+
+/// Messages for people: a closed stderr (`2>&- `, a reader gone) is not worth a panic.
+fn write_stderr(args: std::fmt::Arguments<'_>) {
+    let _ = io::stderr().lock().write_fmt(args);
+}
+
+/// `text` with control characters other than tab escaped (`\u{1b}`).
+fn printable(text: &str) -> std::borrow::Cow<'_, str> {
+    if !text.chars().any(|c| c.is_control() && c != '\t') {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    text.chars()
+        .map(|c| match c {
+            '\t' => "\t".to_string(),
+            c if c.is_control() => c.escape_default().to_string(),
+            c => c.to_string(),
+        })
+        .collect::<String>()
+        .into()
 }
 
 fn write_stdout(args: std::fmt::Arguments<'_>) {

@@ -334,9 +334,8 @@ fn f58_a_hundred_thousand_tasks_work() {
     text.push_str("  - id: LAST-1\n    title: the one left\n    role: A-backend\n    status: todo\n    acceptance_checks: [\"true\"]\n");
     assert!(text.len() < 8 << 20, "{} bytes", text.len());
     let env = queue_only("\ncommit = false\n", &text);
-    let r = env.wt(&["--json", "queue", "ready", LANE]);
-    r.ok();
-    assert_eq!(r.json()["tasks"][0]["id"], "LAST-1");
+    // why: one command (the claim reads, plans, edits and re-reads the file): the debug build
+    // the tests use parses 6 MB in about a second.
     env.wt(&["queue", "claim", LANE, "--owner", "agent-a"])
         .ok()
         .stderr_has("LAST-1 claimed");

@@ -13,6 +13,7 @@ mod faults_merge;
 mod faults_mod;
 mod faults_queue;
 mod faults_remote;
+mod faults_security;
 mod faults_sync;
 mod handoff;
 mod init;
