@@ -50,6 +50,14 @@ pub fn evaluate(
         Error::git(format!("cannot read {what} of {}", lane.branch)).detail(e.message().to_string())
     };
     let merge_base = repo.merge_base(head, base_tip).map_err(|e| {
+        // why: in a shallow clone the common commit may just not have been fetched.
+        if repo.is_shallow() {
+            return Error::refused(format!(
+                "the repository is shallow and {} shares no commit with base in the history fetched so far; nothing was changed",
+                lane.branch
+            ))
+            .hint("fetch the full history (`git fetch --unshallow`), then run the command again");
+        }
         Error::git(format!("{} shares no history with base", lane.branch))
             .detail(e.message().to_string())
     })?;

@@ -72,6 +72,7 @@ pub fn run(ctx: &Context, args: SetupArgs) -> Result<u8> {
     let cfg = ctx.config()?;
     let lanes = cfg.select_lanes(&Words::parse(&args.lanes.words)?)?;
     let _lock = ctx.lock("setup")?;
+    refuse_config_lock(ctx.repo()?)?;
     setup_lanes(ctx, &lanes, !args.no_fetch)
 }
 
@@ -478,4 +479,26 @@ fn describe(lane: &Lane, action: &str, source: Option<&Source>, note: Option<&st
         ),
         other => format!("{}: {other} {}{from}{note}", lane.id, lane.path.display()),
     }
+}
+
+/// `git branch --track` writes `.git/config`; with another process's `config.lock` in the way it
+/// creates the branch and then fails to record its upstream (G9.12), half a setup. A live git
+/// holds that lock for milliseconds: wait a moment, then refuse before changing anything.
+fn refuse_config_lock(info: &RepoInfo) -> Result<()> {
+    let lock = info.common_dir.join("config.lock");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(2);
+    while lock.exists() {
+        if std::time::Instant::now() >= deadline {
+            return Err(Error::refused(format!(
+                "git's lock file {} exists (another git process is writing the config, or one crashed and left it); nothing was changed",
+                lock.display()
+            ))
+            .hint(format!(
+                "if no git process is running in this repository, delete it (`rm {}`), then run wt setup again",
+                crate::ui::quote(&lock)
+            )));
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    Ok(())
 }

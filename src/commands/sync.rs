@@ -477,6 +477,7 @@ pub fn rebase_onto(ready: &Ready, base: &BaseRef, onto: Oid, keep_conflict: bool
         return Ok(ready.head);
     }
     let upstream = base.upstream_name();
+    refuse_shallow_gap(ready, &upstream, onto)?;
     let in_the_way = ops::ignored_in_the_way(path, ready.head, onto);
     if !in_the_way.is_empty() {
         return Err(Error::refused(format!(
@@ -536,6 +537,30 @@ pub fn rebase_onto(ready: &Ready, base: &BaseRef, onto: Oid, keep_conflict: bool
             }
         }
     }
+}
+
+/// In a shallow repository the lane may reach below the fetched history of base: with no
+/// common commit within it, a rebase would replay base's own old commits onto base (spurious
+/// add/add conflicts, or duplicates). Refuse, naming the fetch that fixes it.
+fn refuse_shallow_gap(ready: &Ready, upstream: &str, onto: Oid) -> Result<()> {
+    if !common_dir(&ready.admin_dir).join("shallow").exists() {
+        return Ok(());
+    }
+    let (head, onto) = (ready.head.to_string(), onto.to_string());
+    let shares = crate::git::git(&ready.lane.path)
+        .output(["merge-base", head.as_str(), onto.as_str()])
+        .is_ok_and(|o| o.code == 0);
+    if shares {
+        return Ok(());
+    }
+    Err(Error::refused(format!(
+        "the repository is shallow and {} shares no commit with {upstream} in the history fetched so far; a rebase would replay base's own commits; nothing was changed",
+        ready.lane.id
+    ))
+    .hint(format!(
+        "fetch the full history (`git -C {} fetch --unshallow`), then run the command again",
+        crate::ui::quote(&ready.lane.path)
+    )))
 }
 
 /// Abort the stopped rebase and check that the branch is back where it was.

@@ -17,6 +17,16 @@ pub struct RepoInfo {
 pub fn discover(start: &Path) -> Result<RepoInfo> {
     read_like_git();
     let repo = Repository::discover(start).map_err(|e| {
+        // why: git refuses a repository another user owns ("dubious ownership"); the fix is the
+        // user's to choose, and wt never writes safe.directory itself.
+        if e.code() == git2::ErrorCode::Owner {
+            return Error::usage(format!(
+                "{} belongs to another user; git will not work in it for you",
+                start.display()
+            ))
+            .detail(e.message().to_string())
+            .hint("run wt as the repository's owner, or, if you trust it, `git config --global --add safe.directory <path>`");
+        }
         Error::usage(format!(
             "{} is not inside a git repository",
             start.display()

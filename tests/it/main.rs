@@ -14,6 +14,7 @@ mod faults_mod;
 mod faults_queue;
 mod faults_remote;
 mod faults_security;
+mod faults_setup;
 mod faults_sync;
 mod handoff;
 mod init;
