@@ -8,6 +8,7 @@ mod config;
 mod conventions;
 mod demo;
 mod diff;
+mod faults_fuzz;
 mod faults_interrupt;
 mod faults_merge;
 mod faults_mod;
