@@ -5,7 +5,7 @@
 use crate::common::oracle::{assert_no_half_state, Snapshot};
 use crate::common::{write_file, Env};
 use crate::faults_mod::*;
-use crate::support::{is_ancestor, remote_rev, rev_at};
+use crate::support::{hook, is_ancestor, remote_rev, rev_at};
 use std::fs;
 
 fn lane_ref() -> String {
@@ -317,4 +317,30 @@ fn f49_a_human_commit_while_sync_pushes_is_kept_and_a_second_wt_exits_5() {
     env.wt(&["sync", LANE]).ok();
     assert_eq!(remote_rev(&env, &lane_ref()), human);
     assert_no_half_state(&env);
+}
+
+#[test]
+fn f50_an_abort_that_exits_0_without_restoring_is_caught() {
+    // A conflict, and the branch's ref lock appearing while the rebase runs (another git): git's
+    // `rebase --abort` then exits 0 yet leaves the lane detached (observed). wt checks where the
+    // lane is after the abort instead of trusting the exit code, and loses nothing.
+    let env = world1("");
+    let dir = env.lane(LANE);
+    let head = env.commit_file(&dir, "README.md", "lane readme\n", "lane edits readme");
+    move_base(&env, "README.md", "base readme\n");
+    hook(
+        &env,
+        "post-checkout",
+        r#"if [ -d "$(git rev-parse --git-path rebase-merge)" ]; then
+  touch "$(git rev-parse --git-common-dir)/refs/heads/agent/A-backend.lock"
+fi"#,
+    );
+    let before = Snapshot::take(&env, &[]);
+    env.wt(&["sync", LANE])
+        .code(3)
+        .stderr_has("after aborting the rebase, A-backend is not back at")
+        .stderr_has(&format!("reflog {BRANCH}"));
+    before.assert_nothing_lost(&env);
+    before.assert_remote_unchanged(&env);
+    assert_eq!(env.rev(BRANCH), head, "the branch never moved");
 }
