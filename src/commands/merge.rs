@@ -314,6 +314,9 @@ fn prepare(
         &format!("fetch and rebase onto {}", base.upstream_name()),
     );
     let onto = sync::fetch_base(ctx, info, base)?;
+    // why: in a shallow clone base's history may stop short of the lane's, and every ancestry
+    // answer below would be wrong; say so first.
+    sync::refuse_shallow_gap(ready, &base.upstream_name(), onto)?;
     let repo = info.open()?;
     local_base_behind(&repo, base, onto)?;
     let lease = match &base.remote {

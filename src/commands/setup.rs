@@ -495,7 +495,7 @@ fn refuse_config_lock(info: &RepoInfo) -> Result<()> {
             ))
             .hint(format!(
                 "if no git process is running in this repository, delete it (`rm {}`), then run wt setup again",
-                crate::ui::quote(&lock)
+                crate::ui::quote_path(&lock)
             )));
         }
         std::thread::sleep(std::time::Duration::from_millis(50));

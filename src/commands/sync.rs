@@ -212,6 +212,15 @@ pub fn ready<'a>(lane: &'a Lane, entries: &[WorktreeEntry]) -> Result<Ready<'a>>
         ))
         .hint("move the link away by hand; `wt setup` then recreates the lane there"));
     }
+    if state.broken {
+        return Err(Error::refused(format!(
+            "{}: {path} has no .git file leading back to this repository (moved, or its .git lost); nothing was changed",
+            lane.id
+        ))
+        .hint(format!(
+            "if that directory is this lane's: `git worktree repair {at}`, then run the command again"
+        )));
+    }
     let entry = match &state.entry {
         Some(e) if state.exists => e,
         _ => {
@@ -542,7 +551,7 @@ pub fn rebase_onto(ready: &Ready, base: &BaseRef, onto: Oid, keep_conflict: bool
 /// In a shallow repository the lane may reach below the fetched history of base: with no
 /// common commit within it, a rebase would replay base's own old commits onto base (spurious
 /// add/add conflicts, or duplicates). Refuse, naming the fetch that fixes it.
-fn refuse_shallow_gap(ready: &Ready, upstream: &str, onto: Oid) -> Result<()> {
+pub fn refuse_shallow_gap(ready: &Ready, upstream: &str, onto: Oid) -> Result<()> {
     if !common_dir(&ready.admin_dir).join("shallow").exists() {
         return Ok(());
     }
@@ -559,7 +568,7 @@ fn refuse_shallow_gap(ready: &Ready, upstream: &str, onto: Oid) -> Result<()> {
     ))
     .hint(format!(
         "fetch the full history (`git -C {} fetch --unshallow`), then run the command again",
-        crate::ui::quote(&ready.lane.path)
+        crate::ui::quote_path(&ready.lane.path)
     )))
 }
 
