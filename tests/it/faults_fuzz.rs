@@ -4,7 +4,7 @@
 //! byte outside the edited task as it was.
 //!
 //! CI runs a modest number of cases (`PROPTEST_CASES`, default 96 per property); `bench/fuzz.sh`
-//! runs many more. A failure found there becomes a plain regression test at the bottom.
+//! runs many more. A failure found there becomes a plain, named regression test in this file.
 
 use proptest::prelude::*;
 use proptest::test_runner::Config as ProptestConfig;

@@ -265,3 +265,20 @@ fn f63_a_lane_that_edits_lanes_toml_is_refused_and_its_checks_never_run() {
     }
     assert_no_pwned(&env);
 }
+
+#[test]
+fn a_stderr_nobody_reads_is_no_reason_to_panic() {
+    // `wt ... 2>&1 | head -1`: the reader is gone, writes to stderr fail with EPIPE. The error
+    // still decides the exit code, not a panic (101).
+    use std::os::fd::{FromRawFd, OwnedFd};
+    let env = world1("");
+    let mut fds = [0; 2];
+    assert_eq!(unsafe { libc::pipe(fds.as_mut_ptr()) }, 0);
+    // SAFETY: both descriptors were just created by pipe() and are owned here only.
+    let (read, write) = unsafe { (OwnedFd::from_raw_fd(fds[0]), OwnedFd::from_raw_fd(fds[1])) };
+    drop(read);
+    let mut cmd = env.wt_command(&env.main, &["sync", "nope"]);
+    cmd.stderr(std::process::Stdio::from(write));
+    let status = cmd.status().unwrap();
+    assert_eq!(status.code(), Some(2));
+}
