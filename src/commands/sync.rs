@@ -289,6 +289,10 @@ fn common_dir(admin_dir: &Path) -> PathBuf {
 /// anything else is left to the user with the command to run. A rebase the user started (no
 /// marker, or another `orig-head`) is never touched.
 pub fn recover_interrupted(ctx: &Context, info: &RepoInfo, lane: &Lane) -> Result<()> {
+    // why: the common case, no marker, costs one stat.
+    if !info.wt_dir("rebase").join(&lane.id).exists() {
+        return Ok(());
+    }
     let repo = info.open()?;
     let entries = lane_state::worktree_list(&repo, &info.main, &info.common_dir);
     let state = lane_state::locate(lane, &entries);
