@@ -138,6 +138,7 @@ where
     }
     let base = ctx.base()?;
     let pushing = qc.push && base.remote.is_some();
+    undo_interrupted(ctx, info, &base, &qc.path)?;
     check_main(info, &base, &qc.path, pushing)?;
     for attempt in 1..=PUSH_ATTEMPTS {
         if pushing {
@@ -149,15 +150,31 @@ where
             return Ok(Applied::new(&file, p, None));
         }
         let before = git(&info.main).read(["rev-parse", "HEAD"])?;
-        edit_file(&file, &p)?;
-        let sha = commit(info, &file.rel, &p.message, &before, &file.text)?;
+        let label = file.rel.display().to_string();
+        let text = queue::set_fields(&file.text, &label, &p.task_id, &p.changes)?;
+        let mut pending = Pending {
+            before: before.clone(),
+            written: digest(text.as_bytes()),
+            commit: None,
+        };
+        pending.save(info)?;
+        write_atomic(&file.path, &text)?;
+        let sha = commit(info, &file.rel, &p.message, &before, &file.text)
+            .inspect_err(|_| Pending::clear(info))?;
+        pending.commit = Some(sha.clone());
+        pending.save(info)?;
         if !pushing {
+            Pending::clear(info);
             return Ok(Applied::new(&file, p, Some(sha)));
         }
         match push(info, &base, &sha, &before) {
-            Pushed::Landed => return Ok(Applied::new(&file, p, Some(sha))),
+            Pushed::Landed => {
+                Pending::clear(info);
+                return Ok(Applied::new(&file, p, Some(sha)));
+            }
             Pushed::BaseMoved => {
                 drop_commit(info, &before)?;
+                Pending::clear(info);
                 if attempt < PUSH_ATTEMPTS {
                     ctx.ui.status(&format!(
                         "the remote's queue changed meanwhile; re-reading it (attempt {})",
@@ -167,12 +184,105 @@ where
             }
             Pushed::Failed(e) => {
                 drop_commit(info, &before)?;
+                Pending::clear(info);
                 return Err(e.hint("the queue change was undone locally; run the command again when the remote answers"));
             }
         }
     }
     Err(Error::git(format!("the remote's base kept moving; the queue change was not made after {PUSH_ATTEMPTS} attempts"))
         .hint("run the command again"))
+}
+
+/// `<common dir>/wt/queue-pending`: how far a committed queue change got, written before the
+/// file is edited and removed once the change landed or was undone. A `wt` killed in between
+/// (the file edited but not committed, or committed but not pushed) leaves it behind. Without
+/// it, every later queue command (and `wt merge`) would refuse the edited file or the unpushed
+/// commit until someone cleaned up by hand.
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Pending {
+    /// HEAD of the main checkout before the change.
+    before: String,
+    /// A digest of the bytes written to the queue file.
+    written: u64,
+    /// The queue commit, once made.
+    commit: Option<String>,
+}
+
+impl Pending {
+    fn path(info: &RepoInfo) -> PathBuf {
+        info.wt_dir("queue-pending")
+    }
+
+    fn save(&self, info: &RepoInfo) -> Result<()> {
+        let text = serde_json::to_string(self).expect("a pending record serializes");
+        crate::records::write_atomic(&Self::path(info), text.as_bytes())?;
+        Ok(())
+    }
+
+    fn clear(info: &RepoInfo) {
+        let _ = crate::records::remove(&Self::path(info));
+    }
+}
+
+fn digest(bytes: &[u8]) -> u64 {
+    use std::hash::{Hash, Hasher};
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    bytes.hash(&mut h);
+    h.finish()
+}
+
+/// Undo exactly what an interrupted queue change left (see [`Pending`]), so that the change is
+/// planned again from the queue as it is: the commit is dropped unless the remote has it; the
+/// edited file is put back only if it still holds the bytes wt wrote (nobody's work since).
+/// Called under the repository lock, by queue changes and by `wt merge` before it judges the
+/// main checkout.
+pub fn undo_interrupted(ctx: &Context, info: &RepoInfo, base: &BaseRef, rel: &Path) -> Result<()> {
+    let path = Pending::path(info);
+    let Ok(text) = std::fs::read_to_string(&path) else {
+        return Ok(());
+    };
+    let Ok(pending) = serde_json::from_str::<Pending>(&text) else {
+        Pending::clear(info);
+        return Ok(());
+    };
+    let head = git(&info.main).read(["rev-parse", "HEAD"])?;
+    if pending.commit.as_deref() == Some(head.as_str()) {
+        let remote = base.remote.as_deref();
+        let landed = match remote {
+            Some(r) => match remote_base(info, r, &base.name) {
+                Some(now) => now == head,
+                None => {
+                    return Err(Error::git(format!(
+                        "an interrupted queue change left commit {} in the main checkout, and {r} does not answer to tell whether it has it",
+                        &head[..head.len().min(7)]
+                    ))
+                    .hint("run the command again when the remote answers"))
+                }
+            },
+            None => true,
+        };
+        if !landed {
+            drop_commit(info, &pending.before)?;
+            ctx.ui.warn("an interrupted queue change had committed without pushing; dropped that commit, planning again");
+        }
+    } else if head == pending.before {
+        let current = std::fs::read(info.main.join(rel)).unwrap_or_default();
+        if digest(&current) == pending.written {
+            git(&info.main).run([
+                std::ffi::OsStr::new("checkout"),
+                "--quiet".as_ref(),
+                "HEAD".as_ref(),
+                "--".as_ref(),
+                rel.as_os_str(),
+            ])?;
+            ctx.ui.warn(&format!(
+                "an interrupted queue change had edited {} without committing; put it back, planning again",
+                rel.display()
+            ));
+        }
+    }
+    Pending::clear(info);
+    Ok(())
 }
 
 fn edit_file(file: &QueueFile, p: &Plan) -> Result<()> {

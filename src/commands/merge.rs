@@ -80,6 +80,11 @@ pub fn run(ctx: &Context, args: MergeArgs) -> Result<u8> {
     let _lock = ctx.lock(&format!("merge {}", lane.id))?;
     let info = ctx.repo()?;
     let base = ctx.base()?;
+    if let Some(qc) = &cfg.queue {
+        if qc.commit {
+            crate::queue_store::undo_interrupted(ctx, info, &base, &qc.path)?;
+        }
+    }
     if let Some(j) = journal::read(info, &lane.id)? {
         if let Some(j) = landed_already(ctx, info, &base, j)? {
             ctx.ui.status(&format!(

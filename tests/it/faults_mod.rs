@@ -66,7 +66,7 @@
 //! | F51 concurrent claims | `queue_git::eight_agents_claiming_at_once_take_one_task_per_lane`, `queue_git::a_stale_machine_claiming_the_same_task_is_refused`, `faults_queue::f51_racing_claims_of_one_task_succeed_once` |
 //! | F52 one authoritative queue | `faults_queue::f52_claims_go_to_the_main_checkouts_queue_never_a_lanes_copy` |
 //! | F53 invalid YAML | `queue::broken_queue_files_are_refused_with_their_line_and_column` (conflict markers), `faults_queue::f53_tab_indentation_is_refused_with_its_line`, `faults_queue::f53_an_empty_file_and_two_documents_are_refused`, `faults_fuzz::queue_parser_never_panics_on_*` |
-//! | F54 truncated file | `queue::broken_queue_files_are_refused_with_their_line_and_column` (inside a list, inside a status word) |
+//! | F54 truncated file, interrupted write | `queue::broken_queue_files_are_refused_with_their_line_and_column` (inside a list, inside a status word); a claim killed before its commit or its push: `faults_queue::f54_a_claim_killed_before_its_commit_is_undone_and_made_once`, `faults_queue::f54_a_claim_killed_before_its_push_is_undone_and_made_once` |
 //! | F55 duplicate ids / keys | `faults_queue::f55_duplicate_task_ids_are_refused`, `queue::broken_queue_files_are_refused_with_their_line_and_column` (duplicate key) |
 //! | F56 cycles, self and unknown dependencies | `queue::a_dependency_cycle_is_a_validate_problem_naming_it`, `wt::queue::rules::tests::validate_reports_every_problem_at_once` (unit) |
 //! | F57 misspelled field | `queue::broken_queue_files_are_refused_with_their_line_and_column` (`dependson`) |
@@ -245,9 +245,14 @@ pub fn pgid_of(pid: &str) -> Option<String> {
 /// Kill the whole process group of `pid` with SIGKILL (what a `kill -9` of a `wt` that git
 /// children outlive would need by hand).
 pub fn kill_group_of(pid: &str) {
+    signal_group_of(pid, "-9");
+}
+
+/// Send `signal` to the whole process group of `pid`.
+pub fn signal_group_of(pid: &str, signal: &str) {
     if let Some(pgid) = pgid_of(pid) {
         let _ = Command::new("kill")
-            .args(["-9", "--", &format!("-{pgid}")])
+            .args([signal, "--", &format!("-{pgid}")])
             .status();
     }
 }

@@ -1,6 +1,7 @@
 //! The queue file under faults (F51-F58, F62), the cases `queue.rs` and `queue_git.rs` leave
 //! open: one task raced for by several lanes, the one authoritative copy, tabs, empty and
-//! multi-document files, duplicate ids, deep nesting, shell in the file's values. A file `wt`
+//! multi-document files, duplicate ids, deep nesting, shell in the file's values, a claim killed
+//! half-way through its commit and push. A file `wt`
 //! cannot use is an exit 2 naming the line, and is never rewritten or committed; nothing from
 //! the file is ever executed.
 
@@ -181,4 +182,55 @@ fn f62_shell_in_queue_values_is_refused_and_never_run() {
     env.wt_with(&env.main, &["queue", "show"], &[("T", &t)])
         .ok();
     assert_no_pwned(&env);
+}
+
+/// `wt queue claim` killed at a hook of its own commit or push, then run again.
+fn claim_killed_at(hook_name: &str, condition: &str) {
+    let env = queue_only("", QUEUE_TEXT);
+    pause_hook(&env, hook_name, condition, "queue");
+    let before = Snapshot::take(&env, &[]);
+    let mut wt = spawn(
+        &env,
+        &env.main,
+        &["queue", "claim", LANE, "--owner", "agent-a"],
+    );
+    let paused = wait_paused(&env, &mut wt, "queue");
+    signal(wt.id(), "-KILL");
+    finish(wt);
+    // why: SIGTERM, so the orphaned git removes its own index.lock as it dies (a SIGKILLed
+    // git leaves a stale lock: F45, which wt reports and never deletes).
+    signal_group_of(&paused, "-TERM");
+    assert_nothing_left_running(&env);
+    before.assert_nothing_lost(&env);
+    before.assert_remote_unchanged(&env);
+    release(&env);
+    env.wt_with(
+        &env.main,
+        &["queue", "claim", LANE, "--owner", "agent-a"],
+        &[("T", &t(&env))],
+    )
+    .ok()
+    .stderr_has("interrupted queue change")
+    .stderr_has("T-1 claimed");
+    let log = env.git_at(&env.origin, &["log", "--format=%s", "master", "--", QUEUE]);
+    assert_eq!(log.matches("T-1 in_progress").count(), 1, "{log}");
+    assert_eq!(env.rev("master"), env.rev("origin/master"));
+    assert_eq!(env.git(&["status", "--porcelain"]), "");
+    let text = fs::read_to_string(queue_path(&env)).unwrap();
+    assert_eq!(text.matches("status: in_progress").count(), 1, "{text}");
+    env.wt(&["queue", "validate"]).ok();
+    assert!(!env.main.join(".git/wt/queue-pending").exists());
+}
+
+#[test]
+fn f54_a_claim_killed_before_its_commit_is_undone_and_made_once() {
+    // The file is edited and staged, not committed: every later queue command (and wt merge)
+    // would refuse the modified file.
+    claim_killed_at("pre-commit", "true");
+}
+
+#[test]
+fn f54_a_claim_killed_before_its_push_is_undone_and_made_once() {
+    // Committed on base, not pushed: later commands would refuse base's unpushed commit.
+    claim_killed_at("pre-push", "true");
 }
