@@ -151,7 +151,8 @@ where
         }
         let before = git(&info.main).read(["rev-parse", "HEAD"])?;
         let label = file.rel.display().to_string();
-        let text = queue::set_fields(&file.text, &label, &p.task_id, &p.changes)?;
+        let text =
+            queue::set_fields_parsed(&file.text, &label, &file.queue, &p.task_id, &p.changes)?;
         let mut pending = Pending {
             before: before.clone(),
             written: digest(text.as_bytes()),
