@@ -257,15 +257,26 @@ fn branch_source(lane: &Lane, repo: &git2::Repository, base: &BaseRef, fresh: bo
     let has = |r: String| repo.refname_to_id(&r).is_ok();
     if has(format!("refs/heads/{}", lane.branch)) {
         Source::LocalBranch
-    } else if !fresh
-        && base
-            .remote
-            .as_ref()
-            .is_some_and(|r| has(format!("refs/remotes/{r}/{}", lane.branch)))
-    {
+    } else if !fresh && remote_has_work(lane, repo, base) {
         Source::RemoteBranch
     } else {
         Source::Base
+    }
+}
+
+/// The remote has the lane branch with commits that base does not have. A remote lane branch
+/// already merged into base (left behind by a teardown) is history, not work: a new lane starts
+/// from base instead of from that stale tip.
+fn remote_has_work(lane: &Lane, repo: &git2::Repository, base: &BaseRef) -> bool {
+    let Some(remote) = &base.remote else {
+        return false;
+    };
+    let Ok(tip) = repo.refname_to_id(&format!("refs/remotes/{remote}/{}", lane.branch)) else {
+        return false;
+    };
+    match base.tip(repo) {
+        Some(b) => tip != b && !repo.graph_descendant_of(b, tip).unwrap_or(false),
+        None => true,
     }
 }
 

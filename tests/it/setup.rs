@@ -433,3 +433,22 @@ fn an_interrupted_setup_is_repaired_by_the_next_run() {
     assert!(!env.worktrees().contains("locked"));
     assert_eq!(env.status_of(&lane), "");
 }
+
+/// After a merge and a teardown, the remote still has the merged lane branch; setting the lane
+/// up again starts fresh from base instead of tracking that stale tip.
+#[test]
+fn a_merged_remote_lane_branch_is_not_tracked_again() {
+    let env = Env::new();
+    env.wt(&["setup", "A-backend"]).ok();
+    let lane = env.lane("A-backend");
+    env.commit_file(&lane, "cmd/a.go", "a\n", "add a");
+    env.wt(&["sync", "A-backend"]).ok();
+    env.wt(&["merge", "A-backend"]).ok();
+    env.commit_file(&env.main, "README.md", "moved on\n", "base moves on");
+    env.git(&["push", "-q", "origin", "master"]);
+    env.wt(&["teardown", "A-backend"]).ok();
+    env.wt(&["setup", "A-backend"]).ok().stderr_has("from base");
+    assert_eq!(env.git_at(&lane, &["rev-parse", "HEAD"]), env.rev("master"));
+    let upstream = env.git_run(&env.main, &["config", "branch.agent/A-backend.merge"]);
+    assert_eq!(upstream.code, 1, "tracks {}", upstream.stdout);
+}
