@@ -303,10 +303,7 @@ where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
 {
-    let args: Vec<OsString> = args
-        .into_iter()
-        .map(|a| a.as_ref().to_os_string())
-        .collect();
+    let args = crate::git::run::os_args(args);
     // why: callers pass --porcelain: one stable line per ref tells a rejection from a failure.
     let out = git(dir).network().output(&args)?;
     if let Some(summary) = rejection(&out.stdout_str(), dst) {

@@ -114,10 +114,7 @@ impl<'a> Git<'a> {
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
     {
-        let args: Vec<OsString> = args
-            .into_iter()
-            .map(|a| a.as_ref().to_os_string())
-            .collect();
+        let args = os_args(args);
         let spec = Spec {
             program: "git",
             args: args.clone(),
@@ -151,27 +148,29 @@ impl<'a> Git<'a> {
         }
     }
 
+    /// The error for a git that ran and exited with a failure code.
+    fn exited(&self, args: Vec<OsString>, out: GitOutput) -> GitError {
+        GitError {
+            args,
+            dir: self.dir.to_path_buf(),
+            code: Some(out.code),
+            stderr: out.stderr,
+            timed_out: false,
+        }
+    }
+
     /// Run; a non-zero exit is an error.
     pub fn run<I, S>(&self, args: I) -> Result<GitOutput, GitError>
     where
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
     {
-        let args: Vec<OsString> = args
-            .into_iter()
-            .map(|a| a.as_ref().to_os_string())
-            .collect();
+        let args = os_args(args);
         let out = self.output(&args)?;
         if out.code == 0 {
             Ok(out)
         } else {
-            Err(GitError {
-                args,
-                dir: self.dir.to_path_buf(),
-                code: Some(out.code),
-                stderr: out.stderr,
-                timed_out: false,
-            })
+            Err(self.exited(args, out))
         }
     }
 
@@ -195,21 +194,23 @@ impl<'a> Git<'a> {
         I: IntoIterator<Item = S>,
         S: AsRef<OsStr>,
     {
-        let args: Vec<OsString> = args
-            .into_iter()
-            .map(|a| a.as_ref().to_os_string())
-            .collect();
+        let args = os_args(args);
         let out = self.output(&args)?;
         match out.code {
             0 => Ok(true),
             1 => Ok(false),
-            code => Err(GitError {
-                args,
-                dir: self.dir.to_path_buf(),
-                code: Some(code),
-                stderr: out.stderr,
-                timed_out: false,
-            }),
+            _ => Err(self.exited(args, out)),
         }
     }
+}
+
+/// Arguments as owned OS strings, so paths that are not UTF-8 pass through untouched.
+pub fn os_args<I, S>(args: I) -> Vec<OsString>
+where
+    I: IntoIterator<Item = S>,
+    S: AsRef<OsStr>,
+{
+    args.into_iter()
+        .map(|a| a.as_ref().to_os_string())
+        .collect()
 }
