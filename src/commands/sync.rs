@@ -64,39 +64,54 @@ pub fn run(ctx: &Context, args: SyncArgs) -> Result<u8> {
     let _lock = ctx.lock("sync")?;
     let info = ctx.repo()?;
     let base = ctx.base()?;
-    let mut reports = Vec::new();
-    let mut errors = Vec::new();
-    let mut todo = Vec::new();
+    let mut outcomes: Vec<(&Lane, Option<Oid>, Result<Synced>)> = Vec::new();
     let mut lanes_left = Vec::new();
     for lane in &lanes {
         match recover_interrupted(ctx, info, lane) {
             Ok(()) => lanes_left.push(*lane),
-            Err(e) => {
-                reports.push(failed_report(lane, None, &e));
-                errors.push((lane.id.clone(), e));
-            }
+            Err(e) => outcomes.push((lane, None, Err(e))),
         }
     }
     let repo = info.open()?;
     let entries = lane_state::worktree_list(&repo, &info.main, &info.common_dir);
-    for lane in &lanes_left {
-        match ready(lane, &entries) {
+    // why: each check reads the lane's status with a git process; lanes are independent.
+    let checked = crate::parallel::map(&lanes_left, |lane| ready(lane, &entries));
+    let mut todo = Vec::new();
+    for (lane, r) in lanes_left.iter().zip(checked) {
+        match r {
             Ok(r) => todo.push(r),
-            Err(e) => {
-                reports.push(failed_report(lane, None, &e));
-                errors.push((lane.id.clone(), e));
-            }
+            Err(e) => outcomes.push((lane, None, Err(e))),
         }
     }
     if !todo.is_empty() {
         let onto = fetch_base(ctx, info, &base)?;
-        for ready in &todo {
-            match sync_lane(ctx, info, &base, ready, onto, args.keep_conflict) {
-                Ok(report) => reports.push(report),
-                Err(e) => {
-                    reports.push(failed_report(ready.lane, Some(ready.head), &e));
-                    errors.push((ready.lane.id.clone(), e));
-                }
+        // why: every rebase runs in its own worktree on its own branch, so they do not touch
+        // each other; the pushes then go out together over one connection.
+        let rebased = crate::parallel::map(&todo, |ready| {
+            rebase_lane(info, &base, ready, onto, args.keep_conflict)
+        });
+        let pushed = push_rebased(info, &base, &todo, &rebased);
+        for ((ready, rebased), pushed) in todo.iter().zip(rebased).zip(pushed) {
+            let synced = rebased.and_then(|(head, _)| {
+                Ok(Synced {
+                    head,
+                    onto,
+                    pushed: pushed?,
+                })
+            });
+            outcomes.push((ready.lane, Some(ready.head), synced));
+        }
+    }
+    // why: reports come in the order the lanes were named, whatever finished first.
+    outcomes.sort_by_key(|(lane, ..)| lanes.iter().position(|l| l.id == lane.id));
+    let mut reports = Vec::new();
+    let mut errors = Vec::new();
+    for (lane, head_before, synced) in outcomes {
+        match synced {
+            Ok(s) => reports.push(report_synced(ctx, info, &base, lane, head_before, &s)),
+            Err(e) => {
+                reports.push(failed_report(lane, head_before, &e));
+                errors.push((lane.id.clone(), e));
             }
         }
     }
@@ -144,58 +159,113 @@ fn failed_report(lane: &Lane, head: Option<Oid>, e: &Error) -> LaneReport {
     }
 }
 
-fn sync_lane(
-    ctx: &Context,
+/// A lane rebased (or already up to date) and, with a remote, pushed.
+struct Synced {
+    head: Oid,
+    onto: Oid,
+    pushed: bool,
+}
+
+/// The lease (decided before the rebase, from the fetched remote) and the lane's new tip.
+fn rebase_lane(
     info: &RepoInfo,
     base: &BaseRef,
     ready: &Ready,
     onto: Oid,
     keep_conflict: bool,
-) -> Result<LaneReport> {
-    let lane = ready.lane;
+) -> Result<(Oid, Option<Lease>)> {
     let repo = info.open()?;
     let lease = match &base.remote {
         Some(remote) => Some(lease_for(&repo, remote, ready)?),
         None => None,
     };
-    let head = rebase_onto(ready, base, onto, keep_conflict)?;
-    let pushed = match (&base.remote, lease) {
-        (Some(remote), Some(lease)) => push_lane(info, remote, ready, head, lease)?,
-        _ => false,
+    Ok((rebase_onto(ready, base, onto, keep_conflict)?, lease))
+}
+
+/// Push every rebased lane the remote does not have yet, in one `git push`; per lane, whether
+/// it was pushed (false: the remote already had it, or there is no remote).
+fn push_rebased(
+    info: &RepoInfo,
+    base: &BaseRef,
+    todo: &[Ready],
+    rebased: &[Result<(Oid, Option<Lease>)>],
+) -> Vec<Result<bool>> {
+    let Some(remote) = &base.remote else {
+        return vec![Ok(false); todo.len()];
     };
-    let rebased = head != ready.head;
-    let count = ops::only_in(&info.open()?, head, &[onto]).len();
+    let wanted: Vec<(usize, ops::LeasedUpdate)> = todo
+        .iter()
+        .zip(rebased)
+        .enumerate()
+        .filter_map(|(i, (ready, r))| match r {
+            Ok((head, Some(lease))) if *lease != Lease::At(*head) => Some((
+                i,
+                ops::LeasedUpdate {
+                    branch: &ready.lane.branch,
+                    commit: *head,
+                    lease: *lease,
+                },
+            )),
+            _ => None,
+        })
+        .collect();
+    let mut results = vec![Ok(false); todo.len()];
+    if wanted.is_empty() {
+        return results;
+    }
+    let updates: Vec<ops::LeasedUpdate> = wanted.iter().map(|(_, u)| *u).collect();
+    match ops::push_with_leases(&info.main, remote, &updates) {
+        Ok(pushed) => {
+            for ((i, _), r) in wanted.iter().zip(pushed) {
+                results[*i] = pushed_or_refused(info, remote, &todo[*i], r);
+            }
+        }
+        Err(e) => {
+            for (i, u) in &wanted {
+                let what = format!("cannot push {} to {remote}", u.branch);
+                results[*i] = Err(e.clone().context(what));
+            }
+        }
+    }
+    results
+}
+
+fn report_synced(
+    ctx: &Context,
+    info: &RepoInfo,
+    base: &BaseRef,
+    lane: &Lane,
+    head_before: Option<Oid>,
+    s: &Synced,
+) -> LaneReport {
+    let rebased = Some(s.head) != head_before;
+    let count = info
+        .open()
+        .map_or(0, |repo| ops::only_in(&repo, s.head, &[s.onto]).len());
+    let upstream = base.upstream_name();
     let what = if rebased && count == 0 {
-        format!(
-            "fast-forwarded to {} ({})",
-            base.upstream_name(),
-            short(onto)
-        )
+        format!("fast-forwarded to {upstream} ({})", short(s.onto))
     } else if rebased {
-        format!(
-            "rebased {count} commit(s) onto {} ({})",
-            base.upstream_name(),
-            short(onto)
-        )
+        format!("rebased {count} commit(s) onto {upstream} ({})", short(s.onto))
     } else {
-        format!("up to date with {}", base.upstream_name())
+        format!("up to date with {upstream}")
     };
-    let push_note = match (&base.remote, pushed) {
+    let push_note = match (&base.remote, s.pushed) {
         (None, _) => "no remote: nothing to push".to_string(),
         (Some(r), true) => format!("pushed {} to {r}", lane.branch),
         (Some(r), false) => format!("{r} already has it"),
     };
     ctx.ui.success(&format!("{}: {what}; {push_note}", lane.id));
-    Ok(LaneReport {
+    LaneReport {
         lane: lane.id.clone(),
         branch: lane.branch.clone(),
         status: if rebased { "rebased" } else { "up-to-date" },
-        head_before: Some(ready.head.to_string()),
-        head: Some(head.to_string()),
-        onto: Some(onto.to_string()),
-        pushed,
+        head_before: head_before.map(|h| h.to_string()),
+        head: Some(s.head.to_string()),
+        onto: Some(s.onto.to_string()),
+        pushed: s.pushed,
         error: None,
-    })
+    }
 }
 
 /// The lane exists, has its branch checked out, no operation in progress and no uncommitted
@@ -706,18 +776,26 @@ pub fn push_lane(
     tip: Oid,
     lease: Lease,
 ) -> Result<bool> {
-    let lane = ready.lane;
     if lease == Lease::At(tip) {
         return Ok(false);
     }
-    let result = ops::push_with_lease(&info.main, remote, &lane.branch, tip, lease)
-        .map_err(|e| e.context(format!("cannot push {} to {remote}", lane.branch)))?;
+    let result = ops::push_with_lease(&info.main, remote, &ready.lane.branch, tip, lease)
+        .map_err(|e| e.context(format!("cannot push {} to {remote}", ready.lane.branch)))?;
+    pushed_or_refused(info, remote, ready, result)
+}
+
+fn pushed_or_refused(
+    info: &RepoInfo,
+    remote: &str,
+    ready: &Ready,
+    result: Result<(), ops::Rejected>,
+) -> Result<bool> {
     match result {
         Ok(()) => Ok(true),
         Err(rejected) if rejected.moved() => Err(lease_rejected(info, remote, ready)),
         Err(rejected) => Err(Error::git(format!(
             "{remote} refused {}: {}",
-            lane.branch, rejected.summary
+            ready.lane.branch, rejected.summary
         ))),
     }
 }

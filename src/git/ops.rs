@@ -259,30 +259,54 @@ pub fn push_with_lease(
     commit: Oid,
     lease: Lease,
 ) -> Result<Result<(), Rejected>, GitError> {
-    let dst = format!("refs/heads/{branch}");
-    let expect = match lease {
-        Lease::Absent => String::new(),
-        Lease::At(oid) => oid.to_string(),
+    let update = LeasedUpdate {
+        branch,
+        commit,
+        lease,
     };
-    // why: an explicit expected value; a bare lease trusts the remote-tracking ref, which our own
-    // fetch has just renewed, and would overwrite someone else's push. An empty value means
-    // "must not exist yet".
-    let lease_arg = format!("--force-with-lease={dst}:{expect}");
-    let refspec = format!("{commit}:{dst}");
-    push(
-        dir,
-        [
-            "push",
-            "--porcelain",
-            lease_arg.as_str(),
-            // why: git ignores it beside an explicit value, but a user's push.useForceIfIncludes
-            // or a future git that honours it can only make the push stricter.
-            "--force-if-includes",
-            remote,
-            refspec.as_str(),
-        ],
-        &dst,
-    )
+    let mut results = push_with_leases(dir, remote, &[update])?;
+    Ok(results.remove(0))
+}
+
+/// One lane branch for [`push_with_leases`].
+#[derive(Debug, Clone, Copy)]
+pub struct LeasedUpdate<'a> {
+    pub branch: &'a str,
+    pub commit: Oid,
+    pub lease: Lease,
+}
+
+/// Push several lane branches over one connection, each forced only if the remote still holds
+/// what its own lease says. Not atomic: each branch lands or is rejected on its own, exactly
+/// as if it were pushed alone. One result per update, in order.
+pub fn push_with_leases(
+    dir: &Path,
+    remote: &str,
+    updates: &[LeasedUpdate],
+) -> Result<Vec<Result<(), Rejected>>, GitError> {
+    let dsts: Vec<String> = updates
+        .iter()
+        .map(|u| format!("refs/heads/{}", u.branch))
+        .collect();
+    let mut args: Vec<String> = vec!["push".into(), "--porcelain".into()];
+    for (u, dst) in updates.iter().zip(&dsts) {
+        let expect = match u.lease {
+            Lease::Absent => String::new(),
+            Lease::At(oid) => oid.to_string(),
+        };
+        // why: an explicit expected value; a bare lease trusts the remote-tracking ref, which
+        // our own fetch has just renewed, and would overwrite someone else's push. An empty
+        // value means "must not exist yet".
+        args.push(format!("--force-with-lease={dst}:{expect}"));
+    }
+    // why: git ignores it beside an explicit value, but a user's push.useForceIfIncludes or a
+    // future git that honours it can only make the push stricter.
+    args.push("--force-if-includes".into());
+    args.push(remote.into());
+    for (u, dst) in updates.iter().zip(&dsts) {
+        args.push(format!("{}:{dst}", u.commit));
+    }
+    push(dir, args, &dsts)
 }
 
 /// Push `commit` to `refs/heads/<base>` on `remote` as a plain update: the remote accepts only a
@@ -295,21 +319,33 @@ pub fn push_fast_forward(
 ) -> Result<Result<(), Rejected>, GitError> {
     let dst = format!("refs/heads/{base}");
     let refspec = format!("{commit}:{dst}");
-    push(dir, ["push", "--porcelain", remote, refspec.as_str()], &dst)
+    let mut results = push(dir, ["push", "--porcelain", remote, refspec.as_str()], &[dst])?;
+    Ok(results.remove(0))
 }
 
-fn push<I, S>(dir: &Path, args: I, dst: &str) -> Result<Result<(), Rejected>, GitError>
+/// Runs a `git push --porcelain` and reads, for each of `dsts`, whether it was rejected.
+fn push<I, S>(dir: &Path, args: I, dsts: &[String]) -> Result<Vec<Result<(), Rejected>>, GitError>
 where
     I: IntoIterator<Item = S>,
     S: AsRef<OsStr>,
 {
     let args = crate::git::run::os_args(args);
-    // why: callers pass --porcelain: one stable line per ref tells a rejection from a failure.
+    // why: --porcelain gives one stable line per ref, which tells a rejection from a failure.
     let out = git(dir).network().output(&args)?;
-    if let Some(summary) = rejection(&out.stdout_str(), dst) {
-        return Ok(Err(Rejected { summary }));
-    }
-    if out.code != 0 {
+    let porcelain = out.stdout_str();
+    let results: Vec<Result<(), Rejected>> = dsts
+        .iter()
+        .map(|dst| match rejection(&porcelain, dst) {
+            Some(summary) => Err(Rejected { summary }),
+            None => Ok(()),
+        })
+        .collect();
+    // why: a push that failed as a whole (no remote, the network) names no ref; after a
+    // failed push only refs git reports as updated count as landed.
+    let unaccounted = |(dst, r): (&String, &Result<(), Rejected>)| {
+        r.is_ok() && !updated(&porcelain, dst)
+    };
+    if out.code != 0 && dsts.iter().zip(&results).any(unaccounted) {
         return Err(GitError {
             args,
             dir: dir.to_path_buf(),
@@ -318,7 +354,7 @@ where
             timed_out: false,
         });
     }
-    Ok(Ok(()))
+    Ok(results)
 }
 
 /// The summary of a `!` (rejected) line for `dst` in `git push --porcelain` output:
@@ -330,6 +366,17 @@ fn rejection(porcelain: &str, dst: &str) -> Option<String> {
         let refs = fields.next()?;
         let summary = fields.next()?;
         (flag == "!" && refs.ends_with(&format!(":{dst}"))).then(|| summary.to_string())
+    })
+}
+
+/// Whether `git push --porcelain` output has a success line for `dst` (fast-forward, forced,
+/// new, or already up to date).
+fn updated(porcelain: &str, dst: &str) -> bool {
+    porcelain.lines().any(|line| {
+        let mut fields = line.split('\t');
+        let flag = fields.next().unwrap_or_default();
+        let refs = fields.next().unwrap_or_default();
+        matches!(flag, " " | "+" | "*" | "=") && refs.ends_with(&format!(":{dst}"))
     })
 }
 
@@ -347,5 +394,15 @@ mod tests {
         let hook = "!\tabc:refs/heads/master\t[remote rejected] (pre-receive hook declined)\n";
         let r = rejection(hook, "refs/heads/master").unwrap();
         assert!(!Rejected { summary: r }.moved());
+    }
+
+    #[test]
+    fn reads_updated_refs_from_porcelain() {
+        let out = "To /tmp/o.git\n+\tabc:refs/heads/agent/a\t1234...5678 (forced update)\n*\tdef:refs/heads/agent/b\t[new branch]\n=\tabc:refs/heads/agent/c\t[up to date]\n!\tabc:refs/heads/agent/d\t[rejected] (stale info)\nDone\n";
+        for b in ["a", "b", "c"] {
+            assert!(updated(out, &format!("refs/heads/agent/{b}")), "{b}");
+        }
+        assert!(!updated(out, "refs/heads/agent/d"));
+        assert!(!updated(out, "refs/heads/agent/e"));
     }
 }

@@ -45,32 +45,25 @@ pub fn set_fields_parsed<'a>(
     task_id: &str,
     changes: &[(&str, FieldValue)],
 ) -> Result<String, QueueError> {
-    let mut count = 0usize;
-    let mut kept = None;
-    let mut sink = |node: Node<'a>, _line: usize| {
-        let id = node.get("id").and_then(|(_, v)| v.as_scalar()).map(|s| s.0);
-        if kept.is_none() && id == Some(task_id) {
-            kept = Some((count, node));
-        }
-        count += 1;
-        true
+    let ctx = Ctx {
+        src,
+        file: file_label,
+        task_id,
     };
-    let read = super::fast::stream(src, &mut sink).is_some();
-    match kept {
-        Some((index, node))
-            if read
-                && count == queue.tasks.len()
-                && queue.tasks.get(index).is_some_and(|t| t.id == task_id) =>
-        {
-            let ctx = Ctx {
-                src,
-                file: file_label,
-                task_id,
-            };
-            ctx.edit(queue, index, &node, changes)
-        }
-        _ => set_fields(src, file_label, task_id, changes),
+    match task_node(src, queue, task_id) {
+        Some((index, node)) => ctx.edit(queue, index, &node, changes),
+        None => set_fields(src, file_label, task_id, changes),
     }
+}
+
+/// The task's index and its item, read again alone from where the fast reader found it. Only
+/// an item that still reads as the same task is used; anything else takes the full path.
+fn task_node<'a>(src: &'a str, queue: &Queue, task_id: &str) -> Option<(usize, Node<'a>)> {
+    let index = queue.tasks.iter().position(|t| t.id == task_id)?;
+    let task = &queue.tasks[index];
+    let node = super::fast::item_at(src, task.at?)?;
+    let again = super::parse::task_of(&node, src)?;
+    again.same_content(task).then_some((index, node))
 }
 
 struct Ctx<'a> {
@@ -986,6 +979,18 @@ tasks:
         let other = parse(b"version: 1\ntasks: []\n", FILE).unwrap();
         let fallback = set_fields_parsed(COMMENTED, FILE, &other, "A-1", &changes).unwrap();
         assert_eq!(fallback, want);
+        for id in ["A-1", "A-2"] {
+            let want = set_fields(COMMENTED, FILE, id, &changes).unwrap();
+            let got = set_fields_parsed(COMMENTED, FILE, &queue, id, &changes).unwrap();
+            assert_eq!(got, want, "{id}");
+        }
+        let plain = COMMENTED.replace("    notes: |\n      multi\n      line\n", "");
+        let plain_queue = parse(plain.as_bytes(), FILE).unwrap();
+        for id in ["A-1", "A-2"] {
+            let want = set_fields(&plain, FILE, id, &changes).unwrap();
+            let got = set_fields_parsed(&plain, FILE, &plain_queue, id, &changes).unwrap();
+            assert_eq!(got, want, "{id}");
+        }
         let missing = set_fields_parsed(COMMENTED, FILE, &queue, "nope", &changes).unwrap_err();
         assert!(missing.message.contains("no task"), "{missing:?}");
     }

@@ -27,6 +27,35 @@ pub(crate) fn stream<'a>(
     read(src, Some(sink)).map(|(root, _)| root)
 }
 
+/// The item of a block sequence whose first key starts at byte `at` (`- id: ...`), read alone
+/// exactly as [`stream`] read it within the whole file: an item ends where its indentation
+/// does, so nothing before its line or after it takes part. `None` when `at` is not such a key.
+pub(crate) fn item_at(src: &str, at: usize) -> Option<Node<'_>> {
+    let line_start = src.as_bytes()[..at]
+        .iter()
+        .rposition(|&c| c == b'\n')
+        .map_or(0, |i| i + 1);
+    let mut r = Reader {
+        src,
+        b: src.as_bytes(),
+        pos: line_start,
+        peeked: None,
+        bail: false,
+        // why: a document marker after the item must end the read, as it would mid-file.
+        seen_content: true,
+        line_starts: Vec::new(),
+        sink: None,
+        stream_next_seq: false,
+    };
+    let l = r.peek()?;
+    if l.content >= at || !is_dash(r.b, l) {
+        return None;
+    }
+    r.consume();
+    let item = r.seq_item(l)?;
+    (item.span.start == at && !r.bail).then_some(item)
+}
+
 fn read<'a, 's>(
     src: &'a str,
     sink: Option<&'s mut dyn FnMut(Node<'a>, usize) -> bool>,
@@ -608,6 +637,32 @@ mod tests {
             );
         }
         fast.is_some()
+    }
+
+    /// Each task item read alone from its first key is the node the whole-file read gave.
+    #[test]
+    fn an_item_read_alone_is_the_item_read_in_place() {
+        let docs: [&'static str; 3] = [
+            "version: 1\ntasks:\n  - id: A\n    title: x\n  - id: B\n    depends_on:\n      - A\n    notes: n # c\n\n  # gap\n  - id: C\nafter: 1\n",
+            "tasks:\n- id: A\n  acceptance_checks: [a, b]\n- id: B\n  x:\n    - 1\n",
+            "tasks:\r\n  -   id: A\r\n      title: wide\r\n  - id: B\r\n",
+        ];
+        for src in docs {
+            let mut items: Vec<Node<'_>> = Vec::new();
+            let mut sink = |node: Node<'static>, _line: usize| {
+                items.push(node);
+                true
+            };
+            stream(src, &mut sink);
+            assert!(items.len() >= 2, "{src:?}");
+            for item in &items {
+                assert_eq!(item_at(src, item.span.start).as_ref(), Some(item), "{src:?}");
+            }
+            assert!(item_at(src, items[0].span.start + 1).is_none(), "not a key start");
+            assert!(item_at(src, 0).is_none(), "not an item");
+        }
+        let marker = "tasks:\n  - id: A\n---\nx: 1\n";
+        assert!(item_at(marker, marker.find("id").unwrap()).is_none());
     }
 
     #[test]

@@ -39,6 +39,10 @@ pub struct Task {
     /// 1-based line of the task's first key, when it came from a file.
     #[serde(skip)]
     pub line: Option<u32>,
+    /// Byte offset of the task's first key, when the fast reader read the file: an edit reads
+    /// that one task again from there instead of the whole file.
+    #[serde(skip)]
+    pub(crate) at: Option<usize>,
 }
 
 /// What `wt queue show --json` and `wt queue ready --json` print: `{"tasks": [...]}`.
@@ -266,6 +270,7 @@ impl Task {
             description: None,
             notes: None,
             line: None,
+            at: None,
         }
     }
 
@@ -291,6 +296,7 @@ impl Task {
             description,
             notes,
             line: _,
+            at: _,
         } = self;
         *id == other.id
             && *title == other.title

@@ -74,6 +74,15 @@ fn parse_streaming(src: &str, file: &str) -> Option<Queue> {
     conv.queue(&root, tasks).ok()
 }
 
+/// One task from its item node; `None` if it is not a valid task.
+pub(crate) fn task_of(node: &Node, src: &str) -> Option<Task> {
+    let conv = Conv {
+        idx: LineIndex::from_starts(src, vec![0]),
+        file: "",
+    };
+    conv.task(node, 0).ok()
+}
+
 /// The queue, its tree, and the edited task's index and node if it exists.
 pub(crate) type ForEdit<'a> = (Queue, Node<'a>, Option<(usize, Node<'a>)>);
 
@@ -439,6 +448,7 @@ impl Conv<'_> {
         }
         self.required(node, &task, seen)?;
         task.line = u32::try_from(line).ok();
+        task.at = Some(node.span.start);
         Ok(task)
     }
 

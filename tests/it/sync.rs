@@ -285,3 +285,100 @@ fn a_lane_branch_deleted_on_the_remote_is_pushed_again() {
         env.rev(BRANCH)
     );
 }
+
+/// The lanes go out in one push, but each lands or fails on its own: the remote's `update`
+/// hook (run once per ref) turns down one lane's branch, and the other lanes are still pushed.
+#[test]
+fn one_lane_refused_by_the_remote_does_not_hold_back_the_others() {
+    let env = world(DEFAULT_CONFIG);
+    lane_commit(&env, "cmd/a.go", "a\n", "lane a");
+    env.commit_file(&env.lane("B-ui-1"), "web/1.js", "1\n", "lane b1");
+    env.commit_file(&env.lane("B-ui-2"), "web/2.js", "2\n", "lane b2");
+    move_base(&env, "other", "other.txt", "x\n", "base moved");
+    let hook = env.origin.join("hooks").join("update");
+    write_file(
+        &hook,
+        "#!/bin/sh\ncase \"$1\" in refs/heads/agent/B-ui-1) echo 'frozen' >&2; exit 1;; esac\n",
+    );
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(&hook, fs::Permissions::from_mode(0o755)).unwrap();
+    let r = env.wt(&["sync", "--json"]);
+    r.code(3)
+        .stderr_has("origin refused agent/B-ui-1")
+        .stderr_has("A-backend: rebased 1 commit(s)");
+    for lane_id in ["A-backend", "B-ui-2"] {
+        let branch = format!("agent/{lane_id}");
+        assert_eq!(
+            remote_rev(&env, &format!("refs/heads/{branch}")),
+            env.rev(&branch),
+            "{lane_id} pushed"
+        );
+    }
+    assert_eq!(remote_rev(&env, "refs/heads/agent/B-ui-1"), "");
+    let reports = r.json();
+    let statuses: Vec<(&str, &str, bool)> = reports
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|l| {
+            let lane = l["lane"].as_str().unwrap();
+            (lane, l["status"].as_str().unwrap(), l["pushed"].as_bool().unwrap())
+        })
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            ("A-backend", "rebased", true),
+            ("B-ui-1", "failed", false),
+            ("B-ui-2", "rebased", true)
+        ],
+        "reports keep the lanes' order"
+    );
+    // why: the refused lane was still rebased locally; a rerun once the remote allows it only
+    // pushes.
+    fs::remove_file(&hook).unwrap();
+    env.wt(&["sync", "B-ui-1"])
+        .ok()
+        .stderr_has("B-ui-1: up to date with origin/master; pushed agent/B-ui-1 to origin");
+}
+
+/// Someone pushes to a lane branch after wt's fetch and before its push: the lease, checked by
+/// the remote within the one push, turns that lane down and the others land.
+#[test]
+fn a_push_racing_the_sync_is_caught_by_that_lane_s_lease() {
+    let env = world(DEFAULT_CONFIG);
+    lane_commit(&env, "cmd/a.go", "a\n", "lane a");
+    env.commit_file(&env.lane("B-ui-2"), "web/2.js", "2\n", "lane b2");
+    env.wt(&["sync"]).ok();
+    move_base(&env, "other", "other.txt", "x\n", "base moved");
+    let other = env.second_clone("racer");
+    env.git_at(&other, &["switch", "-q", BRANCH]);
+    let foreign = env.commit_file(&other, "cmd/theirs.go", "t\n", "their racing work");
+    // why: the race is staged by a hook that runs in the lane's rebase (after wt's fetch,
+    // before its push): it pushes the foreign commit to the lane branch.
+    let hook = env.main.join(".git/hooks/post-rewrite");
+    let other_q = other.to_str().unwrap();
+    write_file(
+        &hook,
+        &format!(
+            "#!/bin/sh\n[ -f \"$GIT_DIR/../../raced\" ] && exit 0\nunset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE\ncd '{other_q}' && git push -q origin HEAD:{BRANCH} && touch \"$OLDPWD/../raced\"\nexit 0\n"
+        ),
+    );
+    use std::os::unix::fs::PermissionsExt;
+    fs::set_permissions(&hook, fs::Permissions::from_mode(0o755)).unwrap();
+    let r = env.wt(&["sync"]);
+    r.code(3)
+        .stderr_has("origin/agent/A-backend has 1 commit(s) that A-backend does not have")
+        .stderr_has("their racing work")
+        .stderr_has("B-ui-2: rebased 1 commit(s)");
+    assert_eq!(
+        remote_rev(&env, &format!("refs/heads/{BRANCH}")),
+        foreign,
+        "the racing push is kept"
+    );
+    assert_eq!(
+        remote_rev(&env, "refs/heads/agent/B-ui-2"),
+        env.rev("agent/B-ui-2"),
+        "the other lane landed"
+    );
+}
