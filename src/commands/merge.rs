@@ -26,7 +26,7 @@ use crate::config::{Config, Lane, Words};
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::git::ops::{self, Lease};
-use crate::git::status::{self, StatusOptions};
+use crate::git::status::{self, StatusOptions, Untracked};
 use crate::git::{BaseRef, RepoInfo};
 use crate::journal::{self, Journal, Phase};
 use crate::lane_policy::{self, Violation};
@@ -226,7 +226,7 @@ fn main_checkout_ready(info: &RepoInfo, base: &BaseRef) -> Result<()> {
     let dirty = status::read(
         &info.main,
         &StatusOptions {
-            all_untracked: false,
+            untracked: Untracked::Normal,
             ignored: false,
         },
     )?;

@@ -7,7 +7,7 @@ use crate::config::{Config, Lane, Words};
 use crate::context::Context;
 use crate::error::Result;
 use crate::git::diff::{self, ChangeKind};
-use crate::git::status::StatusOptions;
+use crate::git::status::{StatusOptions, Untracked};
 use crate::git::{git, BaseRef, RepoInfo};
 use crate::lane_policy::{self, Outcome, Rule, Violation};
 use crate::lane_state::{self, LaneState};
@@ -136,7 +136,7 @@ pub fn evaluate(
         &repo,
         base_tip,
         &StatusOptions {
-            all_untracked: false,
+            untracked: Untracked::Normal,
             ignored: false,
         },
     )?;

@@ -5,7 +5,7 @@ use crate::cli::LaneWords;
 use crate::config::{Lane, Words};
 use crate::context::Context;
 use crate::error::Result;
-use crate::git::status::StatusOptions;
+use crate::git::status::{StatusOptions, Untracked};
 use crate::lane_state::{self, LaneState};
 use crate::parallel;
 use crate::ui::table::Table;
@@ -49,7 +49,7 @@ pub fn run(ctx: &Context, args: StatusArgs) -> Result<u8> {
     let entries = lane_state::worktree_list(&repo, &repo_info.main, &repo_info.common_dir);
     let tasks = crate::commands::queue::claimed_tasks(ctx);
     let opts = StatusOptions {
-        all_untracked: false,
+        untracked: Untracked::Normal,
         ignored: false,
     };
     // why: a lane's `git status` spends about half its time waiting on the file system, so

@@ -19,7 +19,7 @@ use crate::config::{Lane, Words};
 use crate::context::Context;
 use crate::error::{Error, Kind, Result};
 use crate::git::ops::{self, Lease, Rebase};
-use crate::git::status::{self, Operation, StatusOptions};
+use crate::git::status::{self, Operation, StatusOptions, Untracked};
 use crate::git::{BaseRef, RepoInfo, WorktreeEntry};
 use crate::lane_state;
 use clap::Args;
@@ -246,7 +246,10 @@ fn report_synced(
     let what = if rebased && count == 0 {
         format!("fast-forwarded to {upstream} ({})", short(s.onto))
     } else if rebased {
-        format!("rebased {count} commit(s) onto {upstream} ({})", short(s.onto))
+        format!(
+            "rebased {count} commit(s) onto {upstream} ({})",
+            short(s.onto)
+        )
     } else {
         format!("up to date with {upstream}")
     };
@@ -390,7 +393,7 @@ pub fn recover_interrupted(ctx: &Context, info: &RepoInfo, lane: &Lane) -> Resul
     let dirty = status::read(
         &entry.path,
         &StatusOptions {
-            all_untracked: false,
+            untracked: Untracked::No,
             ignored: false,
         },
     )?;
@@ -475,7 +478,7 @@ fn refuse_dirty(lane: &Lane, dir: &std::path::Path) -> Result<()> {
     let dirty = status::read(
         dir,
         &StatusOptions {
-            all_untracked: false,
+            untracked: Untracked::No,
             ignored: false,
         },
     )?;

@@ -8,7 +8,7 @@ use crate::commands::setup::{self, SetupOptions};
 use crate::config::{Config, Lane, Words};
 use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::git::status::{self, StatusOptions};
+use crate::git::status::{self, StatusOptions, Untracked};
 use crate::git::{git, BaseRef, RepoInfo, WorktreeEntry};
 use crate::lane_state;
 use crate::ui::quote_path;
@@ -213,7 +213,7 @@ fn inspect_worktree(
     let dirty = status::read(
         &e.path,
         &StatusOptions {
-            all_untracked: true,
+            untracked: Untracked::All,
             ignored: true,
         },
     )

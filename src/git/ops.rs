@@ -319,7 +319,11 @@ pub fn push_fast_forward(
 ) -> Result<Result<(), Rejected>, GitError> {
     let dst = format!("refs/heads/{base}");
     let refspec = format!("{commit}:{dst}");
-    let mut results = push(dir, ["push", "--porcelain", remote, refspec.as_str()], &[dst])?;
+    let mut results = push(
+        dir,
+        ["push", "--porcelain", remote, refspec.as_str()],
+        &[dst],
+    )?;
     Ok(results.remove(0))
 }
 
@@ -342,9 +346,8 @@ where
         .collect();
     // why: a push that failed as a whole (no remote, the network) names no ref; after a
     // failed push only refs git reports as updated count as landed.
-    let unaccounted = |(dst, r): (&String, &Result<(), Rejected>)| {
-        r.is_ok() && !updated(&porcelain, dst)
-    };
+    let unaccounted =
+        |(dst, r): (&String, &Result<(), Rejected>)| r.is_ok() && !updated(&porcelain, dst);
     if out.code != 0 && dsts.iter().zip(&results).any(unaccounted) {
         return Err(GitError {
             args,

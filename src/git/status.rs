@@ -76,17 +76,29 @@ impl Dirty {
 }
 
 pub struct StatusOptions {
-    /// List every untracked file rather than collapsing directories.
-    pub all_untracked: bool,
+    pub untracked: Untracked,
     pub ignored: bool,
+}
+
+/// How much of the untracked files to look for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Untracked {
+    /// None: the walk over every directory is skipped (for checks that allow untracked files).
+    No,
+    /// Untracked directories collapsed to one entry each.
+    Normal,
+    /// Every untracked file.
+    All,
 }
 
 pub fn read(dir: &Path, opts: &StatusOptions) -> Result<Dirty, GitError> {
     // why: --no-optional-locks, so that a read never holds `index.lock` and makes an agent's own
     // `git commit` in that lane fail with "index.lock: File exists".
     let mut args = vec!["--no-optional-locks", "status", "--porcelain=v2", "-z"];
-    if opts.all_untracked {
-        args.push("--untracked-files=all");
+    match opts.untracked {
+        Untracked::No => args.push("--untracked-files=no"),
+        Untracked::Normal => args.push("--untracked-files=normal"),
+        Untracked::All => args.push("--untracked-files=all"),
     }
     if opts.ignored {
         // why: `matching` names an ignored directory once instead of listing all it holds.

@@ -38,8 +38,8 @@ pub fn set_fields(
 /// keeps the file as it is): the file is read again only for its byte spans, without building
 /// a second queue, which halves the cost of an edit on a large file. Any doubt (a layout the
 /// fast reader leaves to the full parser, a queue that does not match) takes [`set_fields`].
-pub fn set_fields_parsed<'a>(
-    src: &'a str,
+pub fn set_fields_parsed(
+    src: &str,
     file_label: &str,
     queue: &Queue,
     task_id: &str,

@@ -656,9 +656,16 @@ mod tests {
             stream(src, &mut sink);
             assert!(items.len() >= 2, "{src:?}");
             for item in &items {
-                assert_eq!(item_at(src, item.span.start).as_ref(), Some(item), "{src:?}");
+                assert_eq!(
+                    item_at(src, item.span.start).as_ref(),
+                    Some(item),
+                    "{src:?}"
+                );
             }
-            assert!(item_at(src, items[0].span.start + 1).is_none(), "not a key start");
+            assert!(
+                item_at(src, items[0].span.start + 1).is_none(),
+                "not a key start"
+            );
             assert!(item_at(src, 0).is_none(), "not an item");
         }
         let marker = "tasks:\n  - id: A\n---\nx: 1\n";

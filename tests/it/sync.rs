@@ -322,7 +322,11 @@ fn one_lane_refused_by_the_remote_does_not_hold_back_the_others() {
         .iter()
         .map(|l| {
             let lane = l["lane"].as_str().unwrap();
-            (lane, l["status"].as_str().unwrap(), l["pushed"].as_bool().unwrap())
+            (
+                lane,
+                l["status"].as_str().unwrap(),
+                l["pushed"].as_bool().unwrap(),
+            )
         })
         .collect();
     assert_eq!(
