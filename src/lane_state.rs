@@ -75,11 +75,22 @@ pub fn inspect(
     let Some(entry) = state.entry.as_ref().filter(|_| state.exists) else {
         return Ok(());
     };
-    if let (Some(head), Some(base)) = (entry.head, base_tip) {
+    let path = entry.path.clone();
+    count_ahead_behind(state, repo, base_tip);
+    state.dirty = Some(status::read(&path, opts)?);
+    Ok(())
+}
+
+/// Fill in ahead/behind alone (git2), for an existing lane.
+pub fn count_ahead_behind(state: &mut LaneState, repo: &Repository, base_tip: Option<Oid>) {
+    let head = state
+        .entry
+        .as_ref()
+        .filter(|_| state.exists)
+        .and_then(|e| e.head);
+    if let (Some(head), Some(base)) = (head, base_tip) {
         state.ahead_behind = repo.graph_ahead_behind(head, base).ok();
     }
-    state.dirty = Some(status::read(&entry.path, opts)?);
-    Ok(())
 }
 
 /// Every worktree of the repository.

@@ -21,6 +21,7 @@ pub mod parallel;
 pub mod policy;
 pub mod process;
 pub mod queue;
+pub mod queue_cache;
 pub mod queue_store;
 pub mod records;
 pub mod templates;

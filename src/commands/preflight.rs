@@ -7,7 +7,8 @@ use crate::config::{Config, Lane, Words};
 use crate::context::Context;
 use crate::error::Result;
 use crate::git::diff::{self, ChangeKind};
-use crate::git::status::{StatusOptions, Untracked};
+use crate::git::status::{self, Dirty, StatusOptions, Untracked};
+use crate::git::GitError;
 use crate::git::{git, BaseRef, RepoInfo};
 use crate::lane_policy::{self, Outcome, Rule, Violation};
 use crate::lane_state::{self, LaneState};
@@ -111,6 +112,12 @@ fn fetch(info: &RepoInfo, base: &BaseRef) -> Check {
     }
 }
 
+/// What preflight asks `git status` for.
+const LANE_STATUS: StatusOptions = StatusOptions {
+    untracked: Untracked::Normal,
+    ignored: false,
+};
+
 /// The checks that look at the lane itself; `wt merge` runs these too.
 pub fn evaluate(
     ctx: &Context,
@@ -120,40 +127,65 @@ pub fn evaluate(
     base: &BaseRef,
     opts: &Options,
 ) -> Result<Evaluation> {
+    // why: the lane's `git status` is most of preflight's time, so it starts first, and wt's own
+    // reads (worktrees, ahead/behind, policies, the queue) run while it works. It only reads,
+    // never through a symlink, and cannot climb out of the directory (see `status::read`); its
+    // answer is used only once the directory has proved to be the lane's worktree.
+    let real_dir = std::fs::symlink_metadata(&lane.path).is_ok_and(|m| m.is_dir());
+    std::thread::scope(|s| {
+        let early = real_dir.then(|| s.spawn(|| status::read(&lane.path, &LANE_STATUS)));
+        let early = move || early.map(|h| h.join().expect("the status reader does not panic"));
+        judge(ctx, cfg, info, lane, base, opts, early)
+    })
+}
+
+fn judge(
+    ctx: &Context,
+    cfg: &Config,
+    info: &RepoInfo,
+    lane: &Lane,
+    base: &BaseRef,
+    opts: &Options,
+    early: impl FnOnce() -> Option<std::result::Result<Dirty, GitError>>,
+) -> Result<Evaluation> {
     let repo = info.open()?;
     let entries = lane_state::worktree_list(&repo, &info.main, &info.common_dir);
     let mut state = lane_state::locate(lane, &entries);
     let mut checks = vec![worktree_check(lane, &state)];
-    if !state.exists {
+    let Some(dir) = state
+        .entry
+        .as_ref()
+        .filter(|_| state.exists)
+        .map(|e| e.path.clone())
+    else {
         return Ok(Evaluation {
             checks,
             policy: None,
         });
-    }
+    };
     let base_tip = base.tip(&repo);
-    lane_state::inspect(
-        &mut state,
-        &repo,
-        base_tip,
-        &StatusOptions {
-            untracked: Untracked::Normal,
-            ignored: false,
-        },
-    )?;
+    lane_state::count_ahead_behind(&mut state, &repo, base_tip);
+    let policy = match opts.policies {
+        true => policy_checks(cfg, lane, &repo, base_tip)?,
+        false => (Vec::new(), None),
+    };
+    let queue_checks = crate::commands::queue::preflight_checks(ctx, lane);
+    let dirty = match early() {
+        Some(read) if dir == lane.path => read?,
+        _ => status::read(&dir, &LANE_STATUS)?,
+    };
+    state.dirty = Some(dirty);
     checks.push(branch_check(lane, &state));
     checks.push(operation_check(lane, &state));
     checks.push(conflict_check(lane, &state, &repo, base_tip));
     checks.push(clean_check(lane, &state, opts.allow_dirty));
     checks.push(behind_check(lane, &state, base, opts.strict));
-    let policy = if opts.policies {
-        let (policy_checks, outcome) = policy_checks(cfg, lane, &repo, base_tip)?;
-        checks.extend(policy_checks);
-        outcome
-    } else {
-        None
-    };
-    checks.extend(crate::commands::queue::preflight_checks(ctx, lane));
-    Ok(Evaluation { checks, policy })
+    checks.extend(policy.0);
+    checks.extend(queue_checks);
+    Ok(Evaluation {
+        checks,
+        policy: policy.1,
+    })
 }
 
 fn worktree_check(lane: &Lane, state: &LaneState) -> Check {

@@ -12,6 +12,7 @@ use crate::queue_store::{self, Applied};
 use crate::ui::table::Table;
 use crate::ui::Check;
 use clap::Subcommand;
+use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
 #[derive(Subcommand, Debug)]
@@ -366,22 +367,95 @@ fn problems(ctx: &Context, q: &Queue) -> Result<Vec<queue::Problem>> {
     Ok(queue::validate(q, &on_base))
 }
 
-/// The task each lane branch has claimed (`branch -> task id`), for `wt status`. Empty when no
-/// queue is configured or it cannot be read (status never fails because of the queue).
+/// The task each lane has claimed (`lane id -> task id`), for `wt status`. Empty when no queue
+/// is configured or it cannot be read (status never fails because of the queue).
 pub fn claimed_tasks(ctx: &Context) -> HashMap<String, String> {
-    let Some(Ok(file)) = queue_store::try_load(ctx) else {
+    let Some(Ok(summary)) = summary(ctx) else {
         return HashMap::new();
     };
-    let Ok(cfg) = ctx.config() else {
-        return HashMap::new();
+    summary
+        .lanes
+        .into_iter()
+        .map(|(lane, claim)| (lane, claim.id))
+        .collect()
+}
+
+/// What preflight and status show of the queue: its size, its problems, and each lane's claimed
+/// task with the dependencies it still waits for. Remembered between runs (`queue_cache`).
+#[derive(Serialize, Deserialize)]
+struct Summary {
+    rel: String,
+    tasks: usize,
+    /// How many problems `validate` found, and the first one.
+    problems: Option<(usize, String)>,
+    /// Lane id to the task it has claimed.
+    lanes: std::collections::BTreeMap<String, LaneClaim>,
+}
+
+#[derive(Serialize, Deserialize)]
+struct LaneClaim {
+    id: String,
+    /// Dependencies not done yet, as `ID (status)`.
+    unmet: Vec<String>,
+    /// The first dependency that is not done, for the fix.
+    blocker: Option<String>,
+}
+
+/// `None` when no queue is configured; the load error when it cannot be read.
+fn summary(ctx: &Context) -> Option<Result<Summary>> {
+    let cfg = ctx.config().ok()?;
+    let qc = cfg.queue.as_ref()?;
+    let info = match ctx.repo() {
+        Ok(info) => info,
+        Err(e) => return Some(Err(e)),
     };
-    cfg.lanes
+    let base_tip = ctx
+        .base()
+        .ok()
+        .and_then(|b| b.tip(&info.open().ok()?))
+        .map(|t| t.to_string());
+    let path = info.main.join(&qc.path);
+    let cache = crate::queue_cache::Cache::new(&info.common_dir, &path, &cfg.lanes, base_tip);
+    if let Some(s) = cache.as_ref().and_then(|c| c.get::<Summary>()) {
+        return Some(Ok(s));
+    }
+    let file = match queue_store::load(ctx) {
+        Ok(f) => f,
+        Err(e) => return Some(Err(e)),
+    };
+    let problems = match problems(ctx, &file.queue) {
+        Ok(p) => p.first().map(|first| (p.len(), first.message.clone())),
+        Err(e) => return Some(Err(Error::git(e.message).hint("check the repository"))),
+    };
+    let q = &file.queue;
+    let lanes = cfg
+        .lanes
         .iter()
         .filter_map(|l| {
-            queue::lane_task(&file.queue, &l.role, l.index, &l.branch)
-                .map(|t| (l.branch.clone(), t.id.clone()))
+            let t = queue::lane_task(q, &l.role, l.index, &l.branch)?;
+            let blocker = t
+                .depends_on
+                .iter()
+                .find(|d| q.task(d).is_none_or(|x| x.status != Status::Done))
+                .cloned();
+            let claim = LaneClaim {
+                id: t.id.clone(),
+                unmet: unmet(q, t),
+                blocker,
+            };
+            Some((l.id.clone(), claim))
         })
-        .collect()
+        .collect();
+    let summary = Summary {
+        rel: file.rel.display().to_string(),
+        tasks: q.tasks.len(),
+        problems,
+        lanes,
+    };
+    if let Some(c) = &cache {
+        c.put(&summary);
+    }
+    Some(Ok(summary))
 }
 
 /// Reasons the lane cannot be torn down because of its tasks, each with a fix: the playbook
@@ -493,7 +567,7 @@ pub fn mark_done(ctx: &Context, _lane: &Lane, task: &str, merged_commit: &str) -
 /// Preflight's queue checks: the queue is valid, and the lane's claimed task has every dependency
 /// done.
 pub fn preflight_checks(ctx: &Context, lane: &Lane) -> Vec<Check> {
-    let file = match queue_store::try_load(ctx) {
+    let summary = match summary(ctx) {
         None => return vec![Check::ok("queue", "no queue configured")],
         Some(Err(e)) => {
             return vec![Check::fail(
@@ -502,50 +576,43 @@ pub fn preflight_checks(ctx: &Context, lane: &Lane) -> Vec<Check> {
                 e.hints.first().map_or("fix the queue file", |h| h.as_str()),
             )]
         }
-        Some(Ok(f)) => f,
+        Some(Ok(s)) => s,
     };
     let mut checks = Vec::new();
-    match problems(ctx, &file.queue) {
-        Ok(p) if p.is_empty() => checks.push(Check::ok(
+    match &summary.problems {
+        None => checks.push(Check::ok(
             "queue",
-            &format!(
-                "{} valid ({} tasks)",
-                file.rel.display(),
-                file.queue.tasks.len()
-            ),
+            &format!("{} valid ({} tasks)", summary.rel, summary.tasks),
         )),
-        Ok(p) => checks.push(Check::fail(
+        Some((count, first)) => checks.push(Check::fail(
             "queue",
-            &format!("{} problem(s), first: {}", p.len(), p[0].message),
+            &format!("{count} problem(s), first: {first}"),
             "run `wt queue validate` and fix each problem",
         )),
-        Err(e) => checks.push(Check::fail("queue", &e.message, "check the repository")),
     }
-    match queue::lane_task(&file.queue, &lane.role, lane.index, &lane.branch) {
+    match summary.lanes.get(&lane.id) {
         None => checks.push(Check::warn(
             "task",
             "no claimed task",
             &format!("wt queue claim {} --owner NAME", lane.id),
         )),
-        Some(t) => match unmet(&file.queue, t).as_slice() {
-            [] => checks.push(Check::ok(
+        Some(claim) if claim.unmet.is_empty() => checks.push(Check::ok(
+            "task",
+            &format!("{} in_progress, dependencies done", claim.id),
+        )),
+        Some(claim) => {
+            // why: the fix names a dependency that is not done; the first listed one may be.
+            let blocker = claim.blocker.as_deref().unwrap_or("ID");
+            checks.push(Check::fail(
                 "task",
-                &format!("{} in_progress, dependencies done", t.id),
-            )),
-            unmet => {
-                // why: the fix names a dependency that is not done; the first listed one may be.
-                let blocker = t
-                    .depends_on
-                    .iter()
-                    .find(|d| file.queue.task(d).is_none_or(|x| x.status != Status::Done))
-                    .map_or("ID", String::as_str);
-                checks.push(Check::fail(
-                    "task",
-                    &format!("{} depends on unfinished {}", t.id, unmet.join(", ")),
-                    &format!("wt queue set {} blocked --by {blocker}", t.id),
-                ))
-            }
-        },
+                &format!(
+                    "{} depends on unfinished {}",
+                    claim.id,
+                    claim.unmet.join(", ")
+                ),
+                &format!("wt queue set {} blocked --by {blocker}", claim.id),
+            ))
+        }
     }
     checks
 }

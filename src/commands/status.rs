@@ -121,7 +121,7 @@ fn row(lane: &Lane, state: &LaneState, tasks: &HashMap<String, String>) -> Row {
         behind: state.ahead_behind.map(|a| a.1),
         dirty: state.dirty.clone(),
         operation: state.operation.map(|o| o.as_str()),
-        task: tasks.get(&lane.branch).cloned(),
+        task: tasks.get(&lane.id).cloned(),
     }
 }
 

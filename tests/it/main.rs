@@ -25,6 +25,7 @@ mod policy;
 mod preflight;
 mod pty;
 mod queue;
+mod queue_cache;
 mod queue_git;
 mod setup;
 mod status;

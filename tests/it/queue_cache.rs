@@ -1,0 +1,148 @@
+//! What preflight and status show of the queue (the lane's claimed task, whether its
+//! dependencies are done, whether the queue is valid) is remembered between runs in
+//! `.git/wt/cache/queue.json`. Each test checks that what is shown always follows the queue
+//! file, the lanes and the base tip, never a stale memory of them.
+
+use crate::common::{write_file, Env, Run};
+use crate::queue::{commit_queue, qenv, Q, QUEUE};
+use serde_json::Value;
+use std::fs;
+use std::path::PathBuf;
+use std::time::{Duration, SystemTime};
+
+/// Makes the queue file look a minute old: younger files are never remembered (they could
+/// change again within the same clock tick).
+fn age_queue(env: &Env) {
+    let f = fs::File::options()
+        .write(true)
+        .open(env.main.join(Q))
+        .unwrap();
+    f.set_modified(SystemTime::now() - Duration::from_secs(60))
+        .unwrap();
+}
+
+fn cache_file(env: &Env) -> PathBuf {
+    env.main.join(".git/wt/cache/queue.json")
+}
+
+fn check(run: &Run, name: &str) -> (String, String) {
+    let v = run.json();
+    let c = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no check {name} in {}", run.stdout))
+        .clone();
+    (
+        c["status"].as_str().unwrap().to_string(),
+        c["detail"].as_str().unwrap().to_string(),
+    )
+}
+
+fn task_check(env: &Env) -> (String, String) {
+    check(&env.wt(&["preflight", "--json", "A-backend"]), "task")
+}
+
+fn status_task(env: &Env, lane: &str) -> Value {
+    let v = env.wt(&["status", "--json"]).json();
+    v.as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["lane"] == lane)
+        .unwrap()["task"]
+        .clone()
+}
+
+fn world() -> Env {
+    let env = qenv("", QUEUE);
+    crate::support::setup_lanes(&env);
+    age_queue(&env);
+    env
+}
+
+#[test]
+fn preflight_and_status_follow_every_change_of_the_queue() {
+    let env = world();
+    let none = ("warn".to_string(), "no claimed task".to_string());
+    assert_eq!(task_check(&env), none);
+    assert!(cache_file(&env).exists(), "an old queue file is remembered");
+    assert_eq!(task_check(&env), none, "and read back the same");
+    assert_eq!(status_task(&env, "A-backend"), Value::Null);
+
+    env.wt(&["queue", "claim", "A-backend", "--owner", "agent-a"])
+        .ok();
+    let claimed = (
+        "ok".to_string(),
+        "A-1 in_progress, dependencies done".to_string(),
+    );
+    assert_eq!(task_check(&env), claimed, "a claim just written");
+    age_queue(&env);
+    assert_eq!(task_check(&env), claimed);
+    assert_eq!(status_task(&env, "A-backend"), "A-1");
+
+    // A hand edit in place (same inode): A-0, which A-1 depends on, is reopened.
+    let path = env.main.join(Q);
+    let text = fs::read_to_string(&path).unwrap();
+    let reopened = text.replacen("status: done", "status: todo", 1);
+    fs::write(&path, &reopened).unwrap();
+    age_queue(&env);
+    let (status, detail) = task_check(&env);
+    assert_eq!(status, "fail");
+    assert!(
+        detail.contains("A-1 depends on unfinished A-0 (todo)"),
+        "{detail}"
+    );
+    commit_queue(&env, &env.main, "reopen A-0");
+    age_queue(&env);
+    assert_eq!(task_check(&env).0, "fail");
+}
+
+#[test]
+fn a_moved_base_tip_is_seen_by_the_validity_check() {
+    // A done task whose merged_commit is not on base yet is a problem; once base moves to
+    // include it, the problem is gone, with the queue file unchanged.
+    let env = world();
+    let lane_work = env.commit_file(&env.lane("A-backend"), "cmd/x.go", "x\n", "lane work");
+    let text = fs::read_to_string(env.main.join(Q)).unwrap();
+    let done_elsewhere = text.replacen(
+        "  - id: B-3\n",
+        &format!("  - id: C-9\n    title: Merged later\n    role: A-backend\n    status: done\n    acceptance_checks: [\"true\"]\n    merged_commit: \"{lane_work}\"\n  - id: B-3\n"),
+        1,
+    );
+    write_file(&env.main.join(Q), &done_elsewhere);
+    commit_queue(&env, &env.main, "record C-9");
+    age_queue(&env);
+    let queue_check = |env: &Env| check(&env.wt(&["preflight", "--json", "A-backend"]), "queue");
+    let (status, detail) = queue_check(&env);
+    assert_eq!(status, "fail", "{detail}");
+    assert!(detail.contains("C-9"), "{detail}");
+    assert_eq!(queue_check(&env).0, "fail", "remembered");
+    env.git(&["merge", "-q", "--no-edit", &lane_work]);
+    env.git(&["push", "-q", "origin", "HEAD:master"]);
+    let (status, detail) = queue_check(&env);
+    assert_eq!(status, "ok", "base moved onto C-9's commit: {detail}");
+}
+
+#[test]
+fn a_damaged_or_foreign_cache_is_recomputed() {
+    let env = world();
+    env.wt(&["queue", "claim", "A-backend", "--owner", "agent-a"])
+        .ok();
+    age_queue(&env);
+    let claimed = task_check(&env);
+    assert_eq!(claimed.0, "ok");
+    for junk in ["", "{", "{\"key\":1,\"value\":2}", "\u{0}\u{1}binary"] {
+        write_file(&cache_file(&env), junk);
+        assert_eq!(task_check(&env), claimed, "{junk:?}");
+    }
+    // The remembered summary is what is shown while the key matches (which proves it is used
+    // and the queue not parsed again).
+    let cached = fs::read_to_string(cache_file(&env)).unwrap();
+    write_file(&cache_file(&env), &cached.replace("\"A-1\"", "\"A-7\""));
+    assert_eq!(task_check(&env).1, "A-7 in_progress, dependencies done");
+    // A cache made for other lanes (another lanes.toml) is not used for these.
+    let other_lanes = cached.replace("agent/A-backend", "agent/Z-other");
+    write_file(&cache_file(&env), &other_lanes);
+    assert_eq!(task_check(&env), claimed);
+}
