@@ -1,5 +1,5 @@
 //! A small result derived from the queue file, remembered between runs in
-//! `<common dir>/wt/cache/queue.json`. `wt preflight` and `wt status` run at the start of every
+//! `<common dir>/wt/queue-summary.json`. `wt preflight` and `wt status` run at the start of every
 //! agent cycle, and parsing a 5,000-task queue costs about 20 ms: several times a small
 //! repository's whole `git status`. The remembered result is used only while everything it was
 //! made from is unchanged: the queue file (size, inode, modification and change times), the
@@ -88,7 +88,7 @@ impl Cache {
             base_tip,
         };
         Some(Cache {
-            path: common_dir.join("wt").join("cache").join("queue.json"),
+            path: common_dir.join("wt").join("queue-summary.json"),
             queue: queue.to_path_buf(),
             key,
             modified,
@@ -191,7 +191,7 @@ mod tests {
         c.put(&1u32);
         let again = Cache::new(dir.path(), &q, &[], None).unwrap();
         assert_eq!(again.get::<u32>(), None);
-        assert!(!dir.path().join("wt/cache/queue.json").exists());
+        assert!(!dir.path().join("wt/queue-summary.json").exists());
     }
 
     #[test]
@@ -202,7 +202,7 @@ mod tests {
         age(&q, 10);
         let c = Cache::new(dir.path(), &q, &[], None).unwrap();
         c.put(&1u32);
-        let path = dir.path().join("wt/cache/queue.json");
+        let path = dir.path().join("wt/queue-summary.json");
         let text = std::fs::read(&path).unwrap();
         std::fs::write(&path, &text[..text.len() / 2]).unwrap();
         assert_eq!(c.get::<u32>(), None);

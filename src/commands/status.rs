@@ -47,7 +47,6 @@ pub fn run(ctx: &Context, args: StatusArgs) -> Result<u8> {
     let base = ctx.base()?;
     let base_tip = base.tip(&repo);
     let entries = lane_state::worktree_list(&repo, &repo_info.main, &repo_info.common_dir);
-    let tasks = crate::commands::queue::claimed_tasks(ctx);
     let opts = StatusOptions {
         untracked: Untracked::Normal,
         ignored: false,
@@ -56,12 +55,19 @@ pub fn run(ctx: &Context, args: StatusArgs) -> Result<u8> {
     // more of them at once than there are cores still pays: on a 50,000-file repo with 8 lanes
     // and 2 cores, 8 at once took 0.60x the time of a sequential git loop, 2 at once 0.89x.
     let workers = parallel::workers(lanes.len()).max(STATUS_WORKERS);
-    let states = parallel::map_with(workers, &lanes, |lane| {
-        let mut state = lane_state::locate(lane, &entries);
-        let read = repo_info
-            .open()
-            .and_then(|repo| lane_state::inspect(&mut state, &repo, base_tip, &opts));
-        (state, read.err())
+    // why: the queue is read (or its summary recalled) while the lanes' git processes work.
+    let (states, tasks) = std::thread::scope(|s| {
+        let states = s.spawn(|| {
+            parallel::map_with(workers, &lanes, |lane| {
+                let mut state = lane_state::locate(lane, &entries);
+                let read = repo_info
+                    .open()
+                    .and_then(|repo| lane_state::inspect(&mut state, &repo, base_tip, &opts));
+                (state, read.err())
+            })
+        });
+        let tasks = crate::commands::queue::claimed_tasks(ctx);
+        (states.join().expect("lane readers do not panic"), tasks)
     });
     let mut rows = Vec::new();
     for (lane, (state, err)) in lanes.iter().zip(states) {

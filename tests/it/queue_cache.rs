@@ -1,6 +1,6 @@
 //! What preflight and status show of the queue (the lane's claimed task, whether its
 //! dependencies are done, whether the queue is valid) is remembered between runs in
-//! `.git/wt/cache/queue.json`. Each test checks that what is shown always follows the queue
+//! `.git/wt/queue-summary.json`. Each test checks that what is shown always follows the queue
 //! file, the lanes and the base tip, never a stale memory of them.
 
 use crate::common::{write_file, Env, Run};
@@ -22,7 +22,7 @@ fn age_queue(env: &Env) {
 }
 
 fn cache_file(env: &Env) -> PathBuf {
-    env.main.join(".git/wt/cache/queue.json")
+    env.main.join(".git/wt/queue-summary.json")
 }
 
 fn check(run: &Run, name: &str) -> (String, String) {
