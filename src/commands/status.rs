@@ -54,15 +54,17 @@ pub fn run(ctx: &Context, args: StatusArgs) -> Result<u8> {
     // why: a lane's `git status` spends about half its time waiting on the file system, so
     // more of them at once than there are cores still pays: on a 50,000-file repo with 8 lanes
     // and 2 cores, 8 at once took 0.60x the time of a sequential git loop, 2 at once 0.89x.
-    let workers = parallel::workers(lanes.len()).max(STATUS_WORKERS);
+    let workers = parallel::workers_at_least(lanes.len(), STATUS_WORKERS);
     // why: the queue is read (or its summary recalled) while the lanes' git processes work.
     let (states, tasks) = std::thread::scope(|s| {
         let states = s.spawn(|| {
-            parallel::map_with(workers, &lanes, |lane| {
+            let open = || repo_info.open();
+            parallel::map_init(workers, &lanes, open, |repo, lane| {
                 let mut state = lane_state::locate(lane, &entries);
-                let read = repo_info
-                    .open()
-                    .and_then(|repo| lane_state::inspect(&mut state, &repo, base_tip, &opts));
+                let read = match repo {
+                    Ok(repo) => lane_state::inspect(&mut state, repo, base_tip, &opts),
+                    Err(e) => Err(e.clone()),
+                };
                 (state, read.err())
             })
         });

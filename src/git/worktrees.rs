@@ -13,6 +13,8 @@ pub struct WorktreeEntry {
     pub id: Option<String>,
     /// The working directory as git recorded it.
     pub path: PathBuf,
+    /// `path` with symlinks resolved (as recorded when it cannot be), for comparing paths.
+    canonical: PathBuf,
     /// Where this worktree's HEAD, index and in-progress operation state live.
     pub admin_dir: PathBuf,
     /// `refs/heads/...` when HEAD is symbolic.
@@ -109,6 +111,7 @@ fn entry(
     let intact = !missing && leads_back(&path, &admin_dir, id.is_none());
     WorktreeEntry {
         id,
+        canonical: canonical_or_self(&path),
         path,
         admin_dir,
         head_ref,
@@ -156,7 +159,7 @@ fn leads_back(path: &Path, admin_dir: &Path, main: bool) -> bool {
 /// The worktree registered at `path`, compared canonically.
 pub fn find_by_path<'a>(entries: &'a [WorktreeEntry], path: &Path) -> Option<&'a WorktreeEntry> {
     let want = canonical_or_self(path);
-    entries.iter().find(|e| canonical_or_self(&e.path) == want)
+    entries.iter().find(|e| e.canonical == want)
 }
 
 /// The worktree that has `branch` checked out (or is rebasing it).
