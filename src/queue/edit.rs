@@ -35,9 +35,10 @@ pub fn set_fields(
 }
 
 /// [`set_fields`] for a caller that has just parsed `src` into `queue` (under the lock that
-/// keeps the file as it is): the file is read again only for its byte spans, without building
-/// a second queue, which halves the cost of an edit on a large file. Any doubt (a layout the
-/// fast reader leaves to the full parser, a queue that does not match) takes [`set_fields`].
+/// keeps the file as it is): only the edited task's lines are read again, for their byte
+/// spans, from where the parse found it, so an edit of a large file costs no second parse. Any
+/// doubt (a layout the fast reader leaves to the full parser, an item that no longer reads as
+/// the same task) takes [`set_fields`].
 pub fn set_fields_parsed(
     src: &str,
     file_label: &str,
