@@ -15,6 +15,7 @@ use crate::lane_state::{self, LaneState};
 use crate::ui::{quote_path, Check};
 use clap::Args;
 use serde::Serialize;
+use std::thread::ScopedJoinHandle;
 
 #[derive(Args, Debug)]
 pub struct PreflightArgs {
@@ -58,6 +59,17 @@ pub fn run(ctx: &Context, args: PreflightArgs) -> Result<u8> {
     let cfg = ctx.config()?;
     let info = ctx.repo()?;
     let lane = cfg.select_lane(&Words::parse(&args.lane.words)?)?;
+    with_lane_status(lane, |early| report(ctx, cfg, info, lane, &args, early))
+}
+
+fn report(
+    ctx: &Context,
+    cfg: &Config,
+    info: &RepoInfo,
+    lane: &Lane,
+    args: &PreflightArgs,
+    early: Early<'_>,
+) -> Result<u8> {
     let base = ctx.base()?;
     let mut checks = vec![Check::ok(
         "config",
@@ -75,7 +87,7 @@ pub fn run(ctx: &Context, args: PreflightArgs) -> Result<u8> {
         strict: args.strict,
         policies: true,
     };
-    let evaluation = evaluate(ctx, cfg, info, lane, &base, &opts)?;
+    let evaluation = judge(ctx, cfg, info, lane, &base, &opts, early)?;
     checks.extend(evaluation.checks);
     let ok = !checks.iter().any(Check::failed);
     if ctx.ui.json_mode() {
@@ -127,15 +139,22 @@ pub fn evaluate(
     base: &BaseRef,
     opts: &Options,
 ) -> Result<Evaluation> {
-    // why: the lane's `git status` is most of preflight's time, so it starts first, and wt's own
-    // reads (worktrees, ahead/behind, policies, the queue) run while it works. It only reads,
-    // never through a symlink, and cannot climb out of the directory (see `status::read`); its
-    // answer is used only once the directory has proved to be the lane's worktree.
+    with_lane_status(lane, |early| judge(ctx, cfg, info, lane, base, opts, early))
+}
+
+/// The lane's `git status`, being read on another thread.
+type Early<'s> = Option<ScopedJoinHandle<'s, std::result::Result<Dirty, GitError>>>;
+
+/// Runs `body` while the lane's `git status` is read.
+// why: that `git status` is most of preflight's time, so it starts first, and wt's own reads
+// (base, worktrees, ahead/behind, policies, the queue) run while it works. It only reads, never
+// through a symlink, and cannot climb out of the directory (see `status::read`); its answer is
+// used only once the directory has proved to be the lane's worktree.
+fn with_lane_status<T>(lane: &Lane, body: impl for<'s> FnOnce(Early<'s>) -> T) -> T {
     let real_dir = std::fs::symlink_metadata(&lane.path).is_ok_and(|m| m.is_dir());
     std::thread::scope(|s| {
         let early = real_dir.then(|| s.spawn(|| status::read(&lane.path, &LANE_STATUS)));
-        let early = move || early.map(|h| h.join().expect("the status reader does not panic"));
-        judge(ctx, cfg, info, lane, base, opts, early)
+        body(early)
     })
 }
 
@@ -146,7 +165,7 @@ fn judge(
     lane: &Lane,
     base: &BaseRef,
     opts: &Options,
-    early: impl FnOnce() -> Option<std::result::Result<Dirty, GitError>>,
+    early: Early<'_>,
 ) -> Result<Evaluation> {
     let repo = info.open()?;
     let entries = lane_state::worktree_list(&repo, &info.main, &info.common_dir);
@@ -170,7 +189,8 @@ fn judge(
         false => (Vec::new(), None),
     };
     let queue_checks = crate::commands::queue::preflight_checks(ctx, lane);
-    let dirty = match early() {
+    let early = early.map(|h| h.join().expect("the status reader does not panic"));
+    let dirty = match early {
         Some(read) if dir == lane.path => read?,
         _ => status::read(&dir, &LANE_STATUS)?,
     };
