@@ -101,7 +101,7 @@ pub fn run(ctx: &Context, args: MergeArgs) -> Result<u8> {
     let task = queue::claimed_task(ctx, lane)?;
     step(ctx, 1, &format!("preflight {}", lane.id));
     dependencies_done(task.as_ref())?;
-    let ready = preflight_lane(ctx, cfg, info, lane, &base)?;
+    let ready = preflight_lane(ctx, info, lane, &base)?;
     step(ctx, 2, "main checkout");
     main_checkout_ready(info, &base)?;
     let j = land(ctx, cfg, info, &base, ready, task.as_ref(), &args)?;
@@ -146,7 +146,6 @@ fn landed_already(
 /// Policies wait for step 4: they judge the rebased branch, with `--allow-test-removal`.
 fn preflight_lane<'a>(
     ctx: &Context,
-    cfg: &Config,
     info: &RepoInfo,
     lane: &'a Lane,
     base: &BaseRef,
@@ -156,7 +155,7 @@ fn preflight_lane<'a>(
         strict: false,
         policies: false,
     };
-    let checks = preflight::evaluate(ctx, cfg, info, lane, base, &opts)?.checks;
+    let checks = preflight::evaluate(ctx, lane, base, &opts)?.checks;
     let failed: Vec<&Check> = checks.iter().filter(|c| c.failed()).collect();
     if let Some(first) = failed.first() {
         let err = Error::refused(format!(
@@ -816,7 +815,7 @@ fn plan_merge(
             ),
         );
     }
-    let ready = preflight_lane(ctx, cfg, info, lane, &base)?;
+    let ready = preflight_lane(ctx, info, lane, &base)?;
     plan.add(1, format!("preflight {}: ok", lane.id));
     main_checkout_ready(info, &base)?;
     plan.add(2, format!("main checkout: on {}, clean", base.name));

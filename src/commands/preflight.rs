@@ -57,19 +57,12 @@ pub struct Evaluation {
 
 pub fn run(ctx: &Context, args: PreflightArgs) -> Result<u8> {
     let cfg = ctx.config()?;
-    let info = ctx.repo()?;
     let lane = cfg.select_lane(&Words::parse(&args.lane.words)?)?;
-    with_lane_status(lane, |early| report(ctx, cfg, info, lane, &args, early))
+    with_lane_status(lane, |early| report(ctx, lane, &args, early))
 }
 
-fn report(
-    ctx: &Context,
-    cfg: &Config,
-    info: &RepoInfo,
-    lane: &Lane,
-    args: &PreflightArgs,
-    early: Early<'_>,
-) -> Result<u8> {
+fn report(ctx: &Context, lane: &Lane, args: &PreflightArgs, early: Early<'_>) -> Result<u8> {
+    let (cfg, info) = (ctx.config()?, ctx.repo()?);
     let base = ctx.base()?;
     let mut checks = vec![Check::ok(
         "config",
@@ -87,7 +80,7 @@ fn report(
         strict: args.strict,
         policies: true,
     };
-    let evaluation = judge(ctx, cfg, info, lane, &base, &opts, early)?;
+    let evaluation = judge(ctx, lane, &base, &opts, early)?;
     checks.extend(evaluation.checks);
     let ok = !checks.iter().any(Check::failed);
     if ctx.ui.json_mode() {
@@ -131,15 +124,8 @@ const LANE_STATUS: StatusOptions = StatusOptions {
 };
 
 /// The checks that look at the lane itself; `wt merge` runs these too.
-pub fn evaluate(
-    ctx: &Context,
-    cfg: &Config,
-    info: &RepoInfo,
-    lane: &Lane,
-    base: &BaseRef,
-    opts: &Options,
-) -> Result<Evaluation> {
-    with_lane_status(lane, |early| judge(ctx, cfg, info, lane, base, opts, early))
+pub fn evaluate(ctx: &Context, lane: &Lane, base: &BaseRef, opts: &Options) -> Result<Evaluation> {
+    with_lane_status(lane, |early| judge(ctx, lane, base, opts, early))
 }
 
 /// The lane's `git status`, being read on another thread.
@@ -160,13 +146,12 @@ fn with_lane_status<T>(lane: &Lane, body: impl for<'s> FnOnce(Early<'s>) -> T) -
 
 fn judge(
     ctx: &Context,
-    cfg: &Config,
-    info: &RepoInfo,
     lane: &Lane,
     base: &BaseRef,
     opts: &Options,
     early: Early<'_>,
 ) -> Result<Evaluation> {
+    let (cfg, info) = (ctx.config()?, ctx.repo()?);
     let repo = info.open()?;
     let entries = lane_state::worktree_list(&repo, &info.main, &info.common_dir);
     let mut state = lane_state::locate(lane, &entries);
