@@ -165,9 +165,22 @@ impl<'a> Ctx<'a> {
         offset: usize,
     ) -> Result<(), QueueError> {
         let doc = format!("version: {}\ntasks:\n{}", before.version, &out[region]);
+        self.reads_back(&doc, offset, |got| {
+            got.tasks.len() == 1 && got.tasks[0].same_content(&expected)
+        })
+    }
+
+    /// Parses the edited text `doc` and checks it reads as `matches` wants; either failure is
+    /// an internal error pointing at `offset`, and nothing is written.
+    fn reads_back(
+        &self,
+        doc: &str,
+        offset: usize,
+        matches: impl Fn(&Queue) -> bool,
+    ) -> Result<(), QueueError> {
         let fix = "nothing was written; please report this with the queue file";
         match super::parse::parse(doc.as_bytes(), self.file) {
-            Ok(got) if got.tasks.len() == 1 && got.tasks[0].same_content(&expected) => Ok(()),
+            Ok(got) if matches(&got) => Ok(()),
             Ok(_) => Err(self.error(
                 offset,
                 "internal error: the edit changed more than intended".into(),
@@ -315,20 +328,7 @@ impl<'a> Ctx<'a> {
                     .enumerate()
                     .all(|(i, (g, b))| g.same_content(if i == index { &expected } else { b }))
         };
-        let fix = "nothing was written; please report this with the queue file";
-        match super::parse::parse(out.as_bytes(), self.file) {
-            Ok(got) if matches(&got) => Ok(()),
-            Ok(_) => Err(self.error(
-                offset,
-                "internal error: the edit changed more than intended".into(),
-                fix,
-            )),
-            Err(e) => Err(self.error(
-                offset,
-                format!("internal error: the edit broke the file ({})", e.message),
-                fix,
-            )),
-        }
+        self.reads_back(out, offset, matches)
     }
 }
 

@@ -842,6 +842,19 @@ mod tests {
 
     const NOW: &str = "2026-03-09T10:00:00Z";
 
+    /// `agent-a` claims for lane A-backend (the given task, or the next ready one).
+    fn claim_a(queue: &Queue, task: Option<&str>) -> Result<Plan, RuleError> {
+        plan_claim(
+            queue,
+            "A-backend",
+            None,
+            "agent/A-backend",
+            "agent-a",
+            task,
+            NOW,
+        )
+    }
+
     /// Tasks written as `id role status [key=value...]`, one per line, for compact tests.
     fn q(spec: &str) -> Queue {
         let mut src = String::from("version: 1\ntasks:\n");
@@ -916,16 +929,7 @@ mod tests {
             A-2 A-backend todo blocked_by=A-1
             A-3 A-backend todo
         ");
-        let plan = plan_claim(
-            &queue,
-            "A-backend",
-            None,
-            "agent/A-backend",
-            "agent-a",
-            None,
-            NOW,
-        )
-        .unwrap_err();
+        let plan = claim_a(&queue, None).unwrap_err();
         assert!(
             plan.message
                 .starts_with("lane agent/A-backend already has A-9"),
@@ -938,16 +942,7 @@ mod tests {
             A-2 A-backend todo blocked_by=A-1
             A-3 A-backend todo
         ");
-        let plan = plan_claim(
-            &queue,
-            "A-backend",
-            None,
-            "agent/A-backend",
-            "agent-a",
-            None,
-            NOW,
-        )
-        .unwrap();
+        let plan = claim_a(&queue, None).unwrap();
         assert_eq!(plan.task_id, "A-2");
         assert_eq!(
             plan.changes,
@@ -969,16 +964,7 @@ mod tests {
             C-2 C-ops done merged_commit=abc1
             A-1 A-backend todo depends_on=[C-1,C-2,GONE]
         ");
-        let e = plan_claim(
-            &queue,
-            "A-backend",
-            None,
-            "agent/A-backend",
-            "agent-a",
-            Some("A-1"),
-            NOW,
-        )
-        .unwrap_err();
+        let e = claim_a(&queue, Some("A-1")).unwrap_err();
         assert_eq!(e.kind, RuleErrorKind::Refused);
         assert_eq!(e.message, "A-1 has unmet dependencies");
         assert_eq!(
@@ -1076,16 +1062,7 @@ mod tests {
             C-1 C-ops todo
             A-1 A-backend todo depends_on=[C-1]
         ");
-        let e = plan_claim(
-            &queue,
-            "A-backend",
-            None,
-            "agent/A-backend",
-            "agent-a",
-            None,
-            NOW,
-        )
-        .unwrap_err();
+        let e = claim_a(&queue, None).unwrap_err();
         assert_eq!(e.message, "no ready task for A-backend");
         assert_eq!(e.details, ["A-1 waits on C-1 is todo"]);
         let e = plan_claim(
@@ -1119,16 +1096,7 @@ mod tests {
     fn a_claim_applied_by_edit_validates_clean() {
         let src = "version: 1\ntasks:\n  - id: A-1   # first\n    title: t\n    role: A-backend\n    status: todo\n    acceptance_checks: [make test]\n";
         let queue = parse(src.as_bytes(), "q.yaml").unwrap();
-        let plan = plan_claim(
-            &queue,
-            "A-backend",
-            None,
-            "agent/A-backend",
-            "agent-a",
-            None,
-            NOW,
-        )
-        .unwrap();
+        let plan = claim_a(&queue, None).unwrap();
         let out = set_fields(src, "q.yaml", &plan.task_id, &plan.changes).unwrap();
         assert_eq!(
             out,
