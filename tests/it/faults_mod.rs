@@ -90,8 +90,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-pub const LANE: &str = "A-backend";
-pub const BRANCH: &str = "agent/A-backend";
+pub use crate::support::{BRANCH, LANE};
 pub const QUEUE: &str = "queue.yaml";
 
 /// One role (one lane) and `extra` appended: smaller worlds keep the suite quick.

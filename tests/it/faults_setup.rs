@@ -210,13 +210,7 @@ fn f47_parallel_setups_of_different_lanes_serialize_and_all_succeed() {
     }
     assert_no_half_state(&env);
     // With --wait 0 a setup that finds the lock taken gives up at once with exit 5.
-    let lock = env.main.join(".git/wt/lock");
-    let file = fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(&lock)
-        .unwrap();
-    file.lock().unwrap();
+    let file = env.hold_lock();
     let before = Snapshot::take(&env, &[]);
     env.wt(&["--wait", "0", "setup"])
         .code(5)

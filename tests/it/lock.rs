@@ -88,15 +88,7 @@ fn a_second_mutating_command_waits_then_exits_5_naming_the_holder() {
 #[test]
 fn a_lock_held_by_another_program_is_waited_for_then_taken() {
     let env = Env::new();
-    let dir = env.main.join(".git/wt");
-    fs::create_dir_all(&dir).unwrap();
-    let file = fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(dir.join("lock"))
-        .unwrap();
-    file.lock().unwrap();
+    let file = env.hold_lock();
     let mut waiter = env
         .wt_command(&env.main, &["setup", "--wait", "20", "A-backend"])
         .stdout(Stdio::null())

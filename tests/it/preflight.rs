@@ -284,15 +284,7 @@ fn a_dead_remote_with_fetch_is_a_failed_check() {
 #[test]
 fn takes_no_lock() {
     let env = set_up();
-    let wt_dir = env.main.join(".git/wt");
-    fs::create_dir_all(&wt_dir).unwrap();
-    let lock = fs::OpenOptions::new()
-        .create(true)
-        .truncate(false)
-        .write(true)
-        .open(wt_dir.join("lock"))
-        .unwrap();
-    lock.lock().unwrap();
+    let lock = env.hold_lock();
     let before = snapshot(&env);
     let start = std::time::Instant::now();
     env.wt(&["preflight", "--wait", "5", "A-backend"]).ok();

@@ -229,13 +229,7 @@ fn without_a_remote_lanes_rebase_onto_the_local_base() {
 #[test]
 fn sync_waits_for_the_lock_then_exits_5() {
     let env = world(DEFAULT_CONFIG);
-    let lock = env.main.join(".git/wt/lock");
-    let file = fs::OpenOptions::new()
-        .read(true)
-        .write(true)
-        .open(&lock)
-        .unwrap();
-    file.lock().unwrap();
+    let file = env.hold_lock();
     env.wt(&["--wait", "1", "sync", LANE])
         .code(5)
         .stderr_has("another wt holds the repository lock");

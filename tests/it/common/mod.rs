@@ -142,6 +142,21 @@ impl Env {
         env
     }
 
+    /// Takes the repository lock (`.git/wt/lock`) as another program would, until the returned
+    /// file is dropped.
+    pub fn hold_lock(&self) -> std::fs::File {
+        let dir = self.main.join(".git/wt");
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(dir.join("lock"))
+            .unwrap();
+        file.lock().unwrap();
+        file
+    }
+
     pub fn base_dir(&self) -> PathBuf {
         self.main.parent().unwrap().to_path_buf()
     }
