@@ -12,6 +12,7 @@ use crate::queue_store::{self, Applied};
 use crate::ui::table::Table;
 use crate::ui::Check;
 use clap::Subcommand;
+use git2::{Oid, Repository};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -327,7 +328,8 @@ fn print_tasks(ctx: &Context, tasks: Vec<&Task>) {
 
 fn validate(ctx: &Context) -> Result<u8> {
     let file = queue_store::load(ctx)?;
-    let problems = problems(ctx, &file.queue)?;
+    let repo = ctx.repo()?.open()?;
+    let problems = problems(&repo, ctx.base()?.tip(&repo), &file.queue);
     if ctx.ui.json_mode() {
         ctx.ui.json(&serde_json::json!({ "ok": problems.is_empty(), "tasks": file.queue.tasks.len(), "problems": problems }));
     } else if problems.is_empty() {
@@ -352,10 +354,8 @@ fn validate(ctx: &Context) -> Result<u8> {
     Ok(if problems.is_empty() { 0 } else { 1 })
 }
 
-/// Every problem of the queue, with `merged_commit`s checked against base.
-fn problems(ctx: &Context, q: &Queue) -> Result<Vec<queue::Problem>> {
-    let repo = ctx.repo()?.open()?;
-    let base_tip = ctx.base()?.tip(&repo);
+/// Every problem of the queue, with `merged_commit`s checked against base's tip.
+fn problems(repo: &Repository, base_tip: Option<Oid>, q: &Queue) -> Vec<queue::Problem> {
     let on_base = |commit: &str| -> Option<bool> {
         let tip = base_tip?;
         let Ok(obj) = repo.revparse_single(commit) else {
@@ -364,7 +364,7 @@ fn problems(ctx: &Context, q: &Queue) -> Result<Vec<queue::Problem>> {
         let oid = obj.peel_to_commit().ok()?.id();
         Some(oid == tip || repo.graph_descendant_of(tip, oid).unwrap_or(false))
     };
-    Ok(queue::validate(q, &on_base))
+    queue::validate(q, &on_base)
 }
 
 /// The task each lane has claimed (`lane id -> task id`), for `wt status`. Empty when no queue
@@ -395,10 +395,8 @@ struct Summary {
 #[derive(Serialize, Deserialize)]
 struct LaneClaim {
     id: String,
-    /// Dependencies not done yet, as `ID (status)`.
-    unmet: Vec<String>,
-    /// The first dependency that is not done, for the fix.
-    blocker: Option<String>,
+    /// Dependencies not done yet, each as `ID` and its status (`unknown` for no such task).
+    unmet: Vec<(String, String)>,
 }
 
 /// `None` when no queue is configured; the load error when it cannot be read.
@@ -409,13 +407,17 @@ fn summary(ctx: &Context) -> Option<Result<Summary>> {
         Ok(info) => info,
         Err(e) => return Some(Err(e)),
     };
-    let base_tip = ctx
-        .base()
-        .ok()
-        .and_then(|b| b.tip(&info.open().ok()?))
-        .map(|t| t.to_string());
+    let unreadable = |e: Error| Some(Err(Error::git(e.message).hint("check the repository")));
+    let (repo, base) = match (info.open(), ctx.base()) {
+        (Ok(repo), Ok(base)) => (repo, base),
+        (Err(e), _) | (_, Err(e)) => return unreadable(e),
+    };
+    // why: one tip for both the cache key and the validity check, so a remembered result
+    // always matches the tip it is filed under.
+    let base_tip = base.tip(&repo);
     let path = info.main.join(&qc.path);
-    let cache = crate::queue_cache::Cache::new(&info.common_dir, &path, &cfg.lanes, base_tip);
+    let key_tip = base_tip.map(|t| t.to_string());
+    let cache = crate::queue_cache::Cache::new(&info.common_dir, &path, &cfg.lanes, key_tip);
     if let Some(s) = cache.as_ref().and_then(|c| c.get::<Summary>()) {
         return Some(Ok(s));
     }
@@ -423,25 +425,28 @@ fn summary(ctx: &Context) -> Option<Result<Summary>> {
         Ok(f) => f,
         Err(e) => return Some(Err(e)),
     };
-    let problems = match problems(ctx, &file.queue) {
-        Ok(p) => p.first().map(|first| (p.len(), first.message.clone())),
-        Err(e) => return Some(Err(Error::git(e.message).hint("check the repository"))),
-    };
+    let problems = problems(&repo, base_tip, &file.queue);
+    let problems = problems
+        .first()
+        .map(|first| (problems.len(), first.message.clone()));
     let q = &file.queue;
     let lanes = cfg
         .lanes
         .iter()
         .filter_map(|l| {
             let t = queue::lane_task(q, &l.role, l.index, &l.branch)?;
-            let blocker = t
-                .depends_on
-                .iter()
-                .find(|d| q.task(d).is_none_or(|x| x.status != Status::Done))
-                .cloned();
+            let unmet = queue::unmet_dependencies(q, t)
+                .into_iter()
+                .map(|(d, s)| {
+                    (
+                        d.to_string(),
+                        s.map_or("unknown", Status::as_str).to_string(),
+                    )
+                })
+                .collect();
             let claim = LaneClaim {
                 id: t.id.clone(),
-                unmet: unmet(q, t),
-                blocker,
+                unmet,
             };
             Some((l.id.clone(), claim))
         })
@@ -537,21 +542,9 @@ fn claimed(q: &Queue, task: &Task) -> ClaimedTask {
         status: task.status.as_str().to_string(),
         owner: task.owner.clone(),
         depends_on: task.depends_on.clone(),
-        depends_on_satisfied: unmet(q, task).is_empty(),
+        depends_on_satisfied: queue::unmet_dependencies(q, task).is_empty(),
         acceptance_checks: task.acceptance_checks.clone(),
     }
-}
-
-/// The dependencies of `task` that are not done, with their status.
-fn unmet(q: &Queue, task: &Task) -> Vec<String> {
-    task.depends_on
-        .iter()
-        .filter_map(|d| match q.task(d) {
-            Some(t) if t.status == Status::Done => None,
-            Some(t) => Some(format!("{d} ({})", t.status.as_str())),
-            None => Some(format!("{d} (unknown)")),
-        })
-        .collect()
 }
 
 /// Called by `wt merge` after base moved to `merged_commit`: mark the task done (file edit on base
@@ -596,23 +589,20 @@ pub fn preflight_checks(ctx: &Context, lane: &Lane) -> Vec<Check> {
             "no claimed task",
             &format!("wt queue claim {} --owner NAME", lane.id),
         )),
-        Some(claim) if claim.unmet.is_empty() => checks.push(Check::ok(
-            "task",
-            &format!("{} in_progress, dependencies done", claim.id),
-        )),
-        Some(claim) => {
-            // why: the fix names a dependency that is not done; the first listed one may be.
-            let blocker = claim.blocker.as_deref().unwrap_or("ID");
-            checks.push(Check::fail(
+        Some(claim) => match claim.unmet.as_slice() {
+            [] => checks.push(Check::ok(
                 "task",
-                &format!(
-                    "{} depends on unfinished {}",
-                    claim.id,
-                    claim.unmet.join(", ")
-                ),
-                &format!("wt queue set {} blocked --by {blocker}", claim.id),
-            ))
-        }
+                &format!("{} in_progress, dependencies done", claim.id),
+            )),
+            unmet @ [(blocker, _), ..] => {
+                let listed: Vec<String> = unmet.iter().map(|(d, s)| format!("{d} ({s})")).collect();
+                checks.push(Check::fail(
+                    "task",
+                    &format!("{} depends on unfinished {}", claim.id, listed.join(", ")),
+                    &format!("wt queue set {} blocked --by {blocker}", claim.id),
+                ))
+            }
+        },
     }
     checks
 }

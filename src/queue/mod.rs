@@ -35,8 +35,8 @@ pub use model::{
 };
 pub use parse::{parse, source_line, QueueError, MAX_QUEUE_BYTES};
 pub use rules::{
-    lane_task, plan_claim, plan_done, plan_set, ready, validate, Plan, Problem, ProblemKind,
-    RuleError, RuleErrorKind,
+    lane_task, plan_claim, plan_done, plan_set, ready, unmet_dependencies, validate, Plan, Problem,
+    ProblemKind, RuleError, RuleErrorKind,
 };
 
 #[cfg(test)]

@@ -147,9 +147,23 @@ fn occupies(task: &Task, role: &str, lane: Option<u32>, branch: &str) -> bool {
 
 /// Dependencies that are not done, with their status (`None`: no such task).
 fn unmet<'t>(task: &'t Task, status: &HashMap<&str, Status>) -> Vec<(&'t str, Option<Status>)> {
+    unmet_by(task, |d| status.get(d).copied())
+}
+
+/// The dependencies of `task` that are not done, each with its status (`None`: no such task).
+pub fn unmet_dependencies<'t>(queue: &Queue, task: &'t Task) -> Vec<(&'t str, Option<Status>)> {
+    // why: one task's few dependencies are looked up directly; an index of every task's status
+    // pays only when many tasks are judged.
+    unmet_by(task, |d| queue.task(d).map(|t| t.status))
+}
+
+fn unmet_by(
+    task: &Task,
+    status_of: impl Fn(&str) -> Option<Status>,
+) -> Vec<(&str, Option<Status>)> {
     task.depends_on
         .iter()
-        .map(|d| (d.as_str(), status.get(d.as_str()).copied()))
+        .map(|d| (d.as_str(), status_of(d)))
         .filter(|(_, s)| *s != Some(Status::Done))
         .collect()
 }

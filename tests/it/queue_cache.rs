@@ -93,6 +93,14 @@ fn preflight_and_status_follow_every_change_of_the_queue() {
         detail.contains("A-1 depends on unfinished A-0 (todo)"),
         "{detail}"
     );
+    let run = env.wt(&["preflight", "--json", "A-backend"]);
+    let checks = run.json()["checks"].clone();
+    let task = checks
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == "task");
+    assert_eq!(task.unwrap()["fix"], "wt queue set A-1 blocked --by A-0");
     commit_queue(&env, &env.main, "reopen A-0");
     age_queue(&env);
     assert_eq!(task_check(&env).0, "fail");
