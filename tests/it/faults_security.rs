@@ -208,6 +208,10 @@ fn f20_a_lane_path_turned_into_a_symlink_is_never_followed() {
         assert_eq!(tree(&env), before.0, "after wt {cmd}");
     }
     env.wt(&["setup", LANE]).code(1).stderr_has("symlink");
+    env.wt(&["preflight", LANE])
+        .code(1)
+        .stdout_has("is a symlink");
+    before.1.assert_unchanged(&env);
     assert!(fs::symlink_metadata(&lane).unwrap().is_symlink());
     assert_eq!(
         fs::read_to_string(moved.join("notes.txt")).unwrap(),

@@ -346,6 +346,11 @@ fn a_lane_dir_that_lost_its_git_file_is_refused() {
         .stderr_has("git worktree repair");
     assert!(lane.join("README.md").exists());
     assert_eq!(before, snapshot(&env));
+    // Preflight reads the directory's status early, but never trusts (or climbs out of) it.
+    env.wt(&["preflight", "A-backend"])
+        .code(1)
+        .stdout_has("has no .git file leading back to this repository");
+    assert_eq!(before, snapshot(&env));
 }
 
 #[test]
