@@ -1,4 +1,4 @@
-//! Times `wt::lane_policy::evaluate` on a real repository: reading the branch from git (the net
+//! Times `wt::lane::policy::evaluate` on a real repository: reading the branch from git (the net
 //! change against the merge base, the revwalk and each commit's paths) and judging it. Prints the
 //! first (cold) run and the median of the warm ones, wall and CPU time; asserts nothing (timed
 //! tests are flaky). The target (issue 5): under 200 ms in release for a branch of 500 commits
@@ -61,7 +61,7 @@ fn main() {
     let (mut violations, mut removed) = (0, 0);
     for _ in 0..runs {
         let (start, cpu) = (Instant::now(), cpu_time());
-        let outcome = wt::lane_policy::evaluate(&cfg, lane, &repo, head, base_tip, None)
+        let outcome = wt::lane::policy::evaluate(&cfg, lane, &repo, head, base_tip, None)
             .unwrap_or_else(|e| fail(&e.message));
         times.push((start.elapsed(), cpu_time() - cpu));
         violations = outcome.violations.len();

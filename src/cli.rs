@@ -46,58 +46,51 @@ pub struct GlobalArgs {
     pub wait: u64,
 }
 
-/// Lane words: `A-backend`, `B-ui-2`, `B-ui:2`, or make-style `ROLE=B-ui LANE=2`.
-#[derive(Args, Debug, Clone, Default)]
-pub struct LaneWords {
-    #[arg(value_name = "LANE")]
-    pub words: Vec<String>,
-}
-
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Write lanes.toml from the template (refuses to overwrite).
     #[command(display_order = 1)]
-    Init(commands::init::InitArgs),
+    Init(commands::InitArgs),
     /// Create every missing lane worktree and branch; repair half-made ones.
     #[command(display_order = 2)]
-    Setup(commands::setup::SetupArgs),
+    Setup(commands::SetupArgs),
     /// One row per lane: branch, HEAD, ahead/behind base, dirty counts, operation, task.
     #[command(display_order = 3, visible_alias = "list")]
-    Status(commands::status::StatusArgs),
+    Status(commands::StatusArgs),
     /// Check that a lane is ready for work (exit 1 when a check fails).
     #[command(display_order = 4)]
-    Preflight(commands::preflight::PreflightArgs),
+    Preflight(commands::PreflightArgs),
     /// Work queue: ready, claim, set, show, validate.
     #[command(display_order = 5, subcommand)]
-    Queue(commands::queue::QueueCommand),
+    Queue(commands::QueueCommand),
     /// Fetch, rebase lanes onto the remote base, push them with a lease.
     #[command(display_order = 6)]
-    Sync(commands::sync::SyncArgs),
+    Sync(commands::SyncArgs),
     /// Run the role's checks, triggered gates and the task's acceptance checks in the lane.
     #[command(display_order = 7)]
-    Check(commands::check::CheckArgs),
+    Check(commands::CheckArgs),
     /// Rebase, check, and fast-forward base to the lane; mark its task done.
     #[command(display_order = 8)]
-    Merge(commands::merge::MergeArgs),
+    Merge(commands::MergeArgs),
     /// Print the handoff report of a lane.
     #[command(display_order = 9)]
-    Handoff(commands::handoff::HandoffArgs),
+    Handoff(commands::HandoffArgs),
     /// Remove a lane's worktree and branch, only when nothing would be lost.
     #[command(display_order = 10)]
-    Teardown(commands::teardown::TeardownArgs),
+    Teardown(commands::TeardownArgs),
     /// Build a throwaway repo with a remote and run the whole lifecycle in it, narrated.
     #[command(display_order = 11)]
-    Demo(commands::demo::DemoArgs),
+    Demo(commands::DemoArgs),
     /// Print shell completions.
     #[command(display_order = 12)]
-    Completions(commands::completions::CompletionsArgs),
+    Completions(commands::CompletionsArgs),
     /// Print the man page (roff).
     #[command(display_order = 13)]
     Man,
 }
 
 pub fn main() -> ExitCode {
-    crate::process::install_signal_handler();
+    crate::sys::process::install_signal_handler();
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -144,26 +137,26 @@ fn globals(g: &GlobalArgs) -> std::result::Result<Globals, u8> {
 
 /// Every command appears here once. A handler returns its exit code (0, or 1 for a report that
 /// found problems) or an error.
-fn dispatch(ctx: &Context, command: Command) -> Result<u8> {
-    match command {
-        Command::Init(args) => commands::init::run(ctx, args),
-        Command::Setup(args) => commands::setup::run(ctx, args),
-        Command::Status(args) => commands::status::run(ctx, args),
-        Command::Preflight(args) => commands::preflight::run(ctx, args),
-        Command::Queue(cmd) => commands::queue::run(ctx, cmd),
-        Command::Sync(args) => commands::sync::run(ctx, args),
-        Command::Check(args) => commands::check::run(ctx, args),
-        Command::Merge(args) => commands::merge::run(ctx, args),
-        Command::Handoff(args) => commands::handoff::run(ctx, args),
-        Command::Teardown(args) => commands::teardown::run(ctx, args),
-        Command::Demo(args) => commands::demo::run(ctx, args),
-        Command::Completions(args) => commands::completions::run(ctx, args),
-        Command::Man => commands::completions::man(ctx),
+fn dispatch(ctx: &Context, chosen: Command) -> Result<u8> {
+    match chosen {
+        Command::Init(args) => commands::init(ctx, args),
+        Command::Setup(args) => commands::setup(ctx, args),
+        Command::Status(args) => commands::status(ctx, args),
+        Command::Preflight(args) => commands::preflight(ctx, args),
+        Command::Queue(cmd) => commands::queue(ctx, cmd),
+        Command::Sync(args) => commands::sync(ctx, args),
+        Command::Check(args) => commands::check(ctx, args),
+        Command::Merge(args) => commands::merge(ctx, args),
+        Command::Handoff(args) => commands::handoff(ctx, args),
+        Command::Teardown(args) => commands::teardown(ctx, args),
+        Command::Demo(args) => commands::demo(ctx, args),
+        Command::Completions(args) => commands::completions(ctx, args, clap_tree()),
+        Command::Man => commands::man(ctx, clap_tree()),
     }
 }
 
-/// Exposed for `wt completions` and `wt man`.
-pub fn command() -> clap::Command {
+/// The clap tree, for `wt completions` and `wt man`.
+fn clap_tree() -> clap::Command {
     <Cli as clap::CommandFactory>::command()
 }
 

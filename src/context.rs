@@ -4,7 +4,7 @@
 use crate::config::{self, Config, LoadOptions};
 use crate::error::{Error, Result};
 use crate::git::{self, BaseRef, RepoInfo};
-use crate::lock::RepoLock;
+use crate::sys::lock::RepoLock;
 use crate::ui::Ui;
 use std::cell::OnceCell;
 use std::path::{Path, PathBuf};

@@ -5,24 +5,15 @@
 //! code that writes to the terminal. `error` holds the one error type, rendered once by `ui`.
 //! `process` is the one place child processes are started (git and check commands alike).
 
-pub mod checks_run;
 pub mod cli;
 pub mod commands;
 pub mod config;
-pub mod conflict_markers;
 pub mod context;
 pub mod error;
 pub mod git;
-pub mod journal;
-pub mod lane_policy;
-pub mod lane_state;
-pub mod lock;
-pub mod parallel;
+pub mod lane;
 pub mod policy;
-pub mod process;
 pub mod queue;
-pub mod queue_cache;
-pub mod queue_store;
-pub mod records;
+pub mod sys;
 pub mod templates;
 pub mod ui;

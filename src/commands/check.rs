@@ -3,15 +3,15 @@
 //! (`<common dir>/wt/checks/<lane>.json`). Exit 1 when any fails. Takes no lock: it changes no
 //! ref, worktree or queue, and a long test run must not block the other lanes.
 
-use crate::checks_run::{self, CheckEnv, Command, Record};
-use crate::cli::LaneWords;
+use crate::lane::checks::{self, CheckEnv, Command, Record};
+use super::LaneWords;
 use crate::commands::queue::{self, ClaimedTask};
 use crate::config::{Config, Lane, Words};
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::git::RepoInfo;
-use crate::lane_policy;
-use crate::lane_state;
+use crate::lane::policy;
+use crate::lane::state;
 use clap::Args;
 use git2::{Oid, Repository};
 
@@ -30,7 +30,7 @@ pub fn run(ctx: &Context, args: CheckArgs) -> Result<u8> {
     let head = lane_head(info, &repo, lane)?;
     let task = queue::claimed_task(ctx, lane)?;
     let base_tip = base.tip(&repo).unwrap_or(head);
-    let gates = lane_policy::evaluate(cfg, lane, &repo, head, base_tip, None)?.gates;
+    let gates = policy::evaluate(cfg, lane, &repo, head, base_tip, None)?.gates;
     let commands = plan(cfg, lane, &gates, task.as_ref());
     let record = run_checks(ctx, info, lane, head, task.as_ref(), &commands, false)?;
     if ctx.ui.json_mode() {
@@ -45,8 +45,8 @@ pub fn run(ctx: &Context, args: CheckArgs) -> Result<u8> {
 
 /// The lane's checked-out commit; the lane must be set up.
 pub fn lane_head(info: &RepoInfo, repo: &Repository, lane: &Lane) -> Result<Oid> {
-    let entries = lane_state::worktree_list(repo, &info.main, &info.common_dir);
-    let state = lane_state::locate(lane, &entries);
+    let entries = state::worktree_list(repo, &info.main, &info.common_dir);
+    let state = state::locate(lane, &entries);
     match state.head().filter(|_| state.exists) {
         Some(head) => Ok(head),
         None => Err(Error::refused(format!(
@@ -59,7 +59,7 @@ pub fn lane_head(info: &RepoInfo, repo: &Repository, lane: &Lane) -> Result<Oid>
 }
 
 /// Role checks, then `gates` (the `run` of each gate the branch triggers, from
-/// [`lane_policy::evaluate`]), then the task's acceptance checks.
+/// [`policy::evaluate`]), then the task's acceptance checks.
 pub fn plan(
     cfg: &Config,
     lane: &Lane,
@@ -73,7 +73,7 @@ pub fn plan(
     let acceptance = task
         .map(|t| t.acceptance_checks.clone())
         .unwrap_or_default();
-    checks_run::plan(&role_checks, gates, &acceptance)
+    checks::plan(&role_checks, gates, &acceptance)
 }
 
 /// Run `commands` in the lane's worktree, one after another, and save the record. With
@@ -110,7 +110,7 @@ pub fn run_checks(
             lane.id,
             command.command
         ));
-        let result = checks_run::run_one(&lane.path, command, &env)?;
+        let result = checks::run_one(&lane.path, command, &env)?;
         report_one(ctx, &result);
         let failed = !result.passed();
         record.push(result);
@@ -118,11 +118,11 @@ pub fn run_checks(
             break;
         }
     }
-    checks_run::save(info, &mut record)?;
+    checks::save(info, &mut record)?;
     Ok(record)
 }
 
-fn report_one(ctx: &Context, result: &checks_run::CheckResult) {
+fn report_one(ctx: &Context, result: &checks::CheckResult) {
     let took = duration_text(result.duration_ms);
     if result.passed() {
         ctx.ui

@@ -11,16 +11,15 @@ pub struct CompletionsArgs {
     pub shell: Shell,
 }
 
-pub fn run(_ctx: &Context, args: CompletionsArgs) -> Result<u8> {
-    let mut cmd = crate::cli::command();
+pub fn run(ctx: &Context, args: CompletionsArgs, mut cmd: clap::Command) -> Result<u8> {
     let mut out = Vec::new();
     clap_complete::generate(args.shell, &mut cmd, "wt", &mut out);
-    print_bytes(_ctx, &out)
+    print_bytes(ctx, &out)
 }
 
-pub fn man(ctx: &Context) -> Result<u8> {
+pub fn man(ctx: &Context, cmd: clap::Command) -> Result<u8> {
     let mut out = Vec::new();
-    clap_mangen::Man::new(crate::cli::command())
+    clap_mangen::Man::new(cmd)
         .render(&mut out)
         .map_err(|e| Error::git(format!("cannot render the man page: {e}")))?;
     print_bytes(ctx, &out)

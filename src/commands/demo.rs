@@ -13,7 +13,7 @@
 use crate::context::Context;
 use crate::error::{Error, Kind, Result};
 use crate::git::git;
-use crate::process::{self, Capture, Outcome, Spec};
+use crate::sys::process::{self, Capture, Outcome, Spec};
 use crate::ui::quote_path as quote;
 use clap::Args;
 use std::ffi::OsString;

@@ -4,8 +4,8 @@
 //! with their exit codes, and the risks and next slice given as flags. `wt merge` records one
 //! under `<common dir>/wt/handoffs/`. Reads only.
 
-use crate::checks_run::{self, CheckResult};
-use crate::cli::LaneWords;
+use crate::lane::checks::{self, CheckResult};
+use super::LaneWords;
 use crate::commands::check;
 use crate::commands::queue::{self, ClaimedTask};
 use crate::commands::sync::short_sha;
@@ -14,7 +14,7 @@ use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::git::diff::{self, ChangeKind};
 use crate::git::{ops, BaseRef, RepoInfo};
-use crate::records;
+use crate::sys::files;
 use clap::Args;
 use git2::{Oid, Repository};
 use serde::Serialize;
@@ -141,7 +141,7 @@ pub fn run(ctx: &Context, args: HandoffArgs) -> Result<u8> {
     match &args.out {
         Some(file) => {
             let file = ctx.cwd().join(file);
-            records::write_atomic(&file, text.as_bytes())
+            files::write_atomic(&file, text.as_bytes())
                 .map_err(|e| Error::git(format!("cannot write {}: {e}", file.display())))?;
             ctx.ui.success(&format!("wrote {}", file.display()));
         }
@@ -189,7 +189,7 @@ pub fn collect(info: &RepoInfo, repo: &Repository, base: &BaseRef, s: Subject) -
         ops::resolve(repo, &format!("refs/remotes/{r}/{}", lane.branch))
             .is_some_and(|remote_tip| ops::is_ancestor(repo, s.head, remote_tip))
     });
-    let record = checks_run::load(info, &lane.id);
+    let record = checks::load(info, &lane.id);
     Handoff {
         task_id: s.task_id,
         status: s.status,

@@ -16,7 +16,7 @@
 //! A journal written before step 6 lets a rerun after a crash finish the job exactly once.
 //! Without a remote, steps 3 and 6 use the local base branch.
 
-use crate::cli::LaneWords;
+use super::LaneWords;
 use crate::commands::check;
 use crate::commands::handoff::{self, Subject};
 use crate::commands::preflight;
@@ -28,10 +28,10 @@ use crate::error::{Error, Result};
 use crate::git::ops::{self, Lease};
 use crate::git::status::{self, StatusOptions, Untracked};
 use crate::git::{BaseRef, RepoInfo};
-use crate::journal::{self, Journal, Phase};
-use crate::lane_policy::{self, Violation};
-use crate::lane_state;
-use crate::records;
+use crate::lane::journal::{self, Journal, Phase};
+use crate::lane::policy::{self, Violation};
+use crate::lane::state;
+use crate::sys::files;
 use crate::ui::quote_path as sh;
 use crate::ui::Check;
 use clap::Args;
@@ -82,7 +82,7 @@ pub fn run(ctx: &Context, args: MergeArgs) -> Result<u8> {
     let base = ctx.base()?;
     if let Some(qc) = &cfg.queue {
         if qc.commit {
-            crate::queue_store::undo_interrupted(ctx, info, &base, &qc.path)?;
+            crate::queue::store::undo_interrupted(ctx, info, &base, &qc.path)?;
         }
     }
     if let Some(j) = journal::read(info, &lane.id)? {
@@ -179,7 +179,7 @@ fn preflight_lane<'a>(
         return Err(fixes.into_iter().fold(err, |e, f| e.hint(f)));
     }
     let repo = info.open()?;
-    let entries = lane_state::worktree_list(&repo, &info.main, &info.common_dir);
+    let entries = state::worktree_list(&repo, &info.main, &info.common_dir);
     sync::ready(lane, &entries)
 }
 
@@ -199,7 +199,7 @@ fn dependencies_done(task: Option<&ClaimedTask>) -> Result<()> {
 /// Step 2: base is checked out in the main checkout, with no change and no operation there.
 fn main_checkout_ready(info: &RepoInfo, base: &BaseRef) -> Result<()> {
     let repo = info.open()?;
-    let entries = lane_state::worktree_list(&repo, &info.main, &info.common_dir);
+    let entries = state::worktree_list(&repo, &info.main, &info.common_dir);
     let main = &entries[0];
     let at = sh(&info.main);
     if main.branch() != Some(base.name.as_str()) {
@@ -333,7 +333,7 @@ fn prepare(
     let undo = |e: Error| put_back(ctx, lane, tip, ready.head, e);
     step(ctx, 4, "policies");
     let reason = args.allow_test_removal.as_deref();
-    let outcome = lane_policy::evaluate(cfg, lane, &repo, tip, onto, reason).map_err(undo)?;
+    let outcome = policy::evaluate(cfg, lane, &repo, tip, onto, reason).map_err(undo)?;
     if let Some(refused) = policy_refusal(lane, &outcome) {
         if ctx.ui.json_mode() {
             ctx.ui.json(&Refusal {
@@ -368,7 +368,7 @@ fn prepare(
         base_before: onto.to_string(),
         task: task.map(|t| t.id.clone()),
         depends_on_satisfied: task.map(|t| t.depends_on_satisfied),
-        started_at: records::now(),
+        started_at: files::now(),
         phase: Phase::Pushing,
         risks,
     };
@@ -437,14 +437,14 @@ struct Refusal<'a> {
 }
 
 /// Step 4: any violation refuses the merge, naming each rule with its owner and fix.
-fn policy_refusal(lane: &Lane, outcome: &lane_policy::Outcome) -> Option<Error> {
+fn policy_refusal(lane: &Lane, outcome: &policy::Outcome) -> Option<Error> {
     let mut e = outcome.refusal(&lane.id)?;
     e.message.push_str("; nothing was pushed");
     Some(e)
 }
 
 /// The handoff's risk lines: removed tests, with the reason that allowed them.
-fn handoff_risks(reason: Option<&str>, outcome: &lane_policy::Outcome) -> Vec<String> {
+fn handoff_risks(reason: Option<&str>, outcome: &policy::Outcome) -> Vec<String> {
     match reason {
         Some(reason) if !outcome.removed_tests.is_empty() => vec![format!(
             "test files removed ({}): {}",
@@ -668,12 +668,12 @@ fn record_handoff(
     let name = j.task.as_deref().unwrap_or(&lane.id);
     let path = info
         .wt_dir("handoffs")
-        .join(format!("{name}-{}.md", records::file_stamp(&j.started_at)));
-    records::write_atomic(&path, text.as_bytes())?;
+        .join(format!("{name}-{}.md", files::file_stamp(&j.started_at)));
+    files::write_atomic(&path, text.as_bytes())?;
     // why: `wt handoff LANE` right after a merge has no new work to report; this pointer lets it
     // show the report the merge recorded instead of an empty one.
     let pointer = handoff::latest_pointer(info, lane);
-    records::write_atomic(&pointer, path.to_string_lossy().as_bytes())?;
+    files::write_atomic(&pointer, path.to_string_lossy().as_bytes())?;
     Ok(path)
 }
 
@@ -829,7 +829,7 @@ fn plan_merge(
     let task = queue::claimed_task(ctx, lane)?;
     dependencies_done(task.as_ref())?;
     let reason = args.allow_test_removal.as_deref();
-    let outcome = lane_policy::evaluate(cfg, lane, &repo, ready.head, onto, reason)?;
+    let outcome = policy::evaluate(cfg, lane, &repo, ready.head, onto, reason)?;
     if let Some(refused) = policy_refusal(lane, &outcome) {
         plan.violations = outcome.violations;
         return Err(refused);

@@ -1,15 +1,38 @@
-//! One file per command. Commands decide what happens; they read and change git through `git`,
-//! the queue through `queue`, and speak only through `ctx.ui`.
+//! One private module per command: words in, calls into `lane/`, `queue/` and `config/`, a
+//! report out to `ui`. The modules are private so that no command can reach into another: what
+//! two commands share lives in `lane/` or `queue/`. `cli` sees only the argument types and the
+//! entry points re-exported here.
 
-pub mod check;
-pub mod completions;
-pub mod demo;
-pub mod handoff;
-pub mod init;
-pub mod merge;
-pub mod preflight;
-pub mod queue;
-pub mod setup;
-pub mod status;
-pub mod sync;
-pub mod teardown;
+mod check;
+mod completions;
+mod demo;
+mod handoff;
+mod init;
+mod merge;
+mod preflight;
+mod queue;
+mod setup;
+mod status;
+mod sync;
+mod teardown;
+
+pub use check::{run as check, CheckArgs};
+pub use completions::{man, run as completions, CompletionsArgs};
+pub use demo::{run as demo, DemoArgs};
+pub use handoff::{run as handoff, HandoffArgs};
+pub use init::{run as init, InitArgs};
+pub use merge::{run as merge, MergeArgs};
+pub use preflight::{run as preflight, PreflightArgs};
+pub use queue::{run as queue, QueueCommand};
+pub use setup::{run as setup, SetupArgs};
+pub use status::{run as status, StatusArgs};
+pub use sync::{run as sync, SyncArgs};
+pub use teardown::{run as teardown, TeardownArgs};
+
+/// Lane words: `A-backend`, `B-ui-2`, `B-ui:2`, or make-style `ROLE=B-ui LANE=2`.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct LaneWords {
+    #[arg(value_name = "LANE")]
+    pub words: Vec<String>,
+}
+

@@ -2,7 +2,7 @@
 //! one-line fix (SPEC section 5). Exit 0 when none fails, 1 otherwise. Reads only, takes no lock,
 //! and costs about one `git status`: it runs at the start of every agent cycle.
 
-use crate::cli::LaneWords;
+use super::LaneWords;
 use crate::config::{Config, Lane, Words};
 use crate::context::Context;
 use crate::error::Result;
@@ -10,8 +10,8 @@ use crate::git::diff::{self, ChangeKind};
 use crate::git::status::{self, Dirty, StatusOptions, Untracked};
 use crate::git::GitError;
 use crate::git::{git, BaseRef, RepoInfo};
-use crate::lane_policy::{self, Outcome, Rule, Violation};
-use crate::lane_state::{self, LaneState};
+use crate::lane::policy::{self, Outcome, Rule, Violation};
+use crate::lane::state::{self, LaneState};
 use crate::ui::{quote_path, Check};
 use clap::Args;
 use serde::Serialize;
@@ -153,8 +153,8 @@ fn judge(
 ) -> Result<Evaluation> {
     let (cfg, info) = (ctx.config()?, ctx.repo()?);
     let repo = info.open()?;
-    let entries = lane_state::worktree_list(&repo, &info.main, &info.common_dir);
-    let mut state = lane_state::locate(lane, &entries);
+    let entries = state::worktree_list(&repo, &info.main, &info.common_dir);
+    let mut state = state::locate(lane, &entries);
     let mut checks = vec![worktree_check(lane, &state)];
     let Some(dir) = state
         .entry
@@ -168,7 +168,7 @@ fn judge(
         });
     };
     let base_tip = base.tip(&repo);
-    lane_state::count_ahead_behind(&mut state, &repo, base_tip);
+    state::count_ahead_behind(&mut state, &repo, base_tip);
     let policy = match opts.policies {
         true => policy_checks(cfg, lane, &repo, base_tip)?,
         false => (Vec::new(), None),
@@ -281,7 +281,7 @@ fn conflict_check(
     }
     let mut candidates = branch_files(repo, state.head(), base_tip);
     candidates.extend(dirty.paths.iter().cloned());
-    let marked = crate::conflict_markers::scan(&lane.path, &candidates);
+    let marked = crate::lane::markers::scan(&lane.path, &candidates);
     if marked.is_empty() {
         Check::ok("conflicts", "no unmerged paths or conflict markers")
     } else {
@@ -374,7 +374,7 @@ fn policy_checks(
         );
         return Ok((vec![check], None));
     };
-    let outcome = lane_policy::evaluate(cfg, lane, repo, head, base, None)?;
+    let outcome = policy::evaluate(cfg, lane, repo, head, base, None)?;
     Ok((policy_rule_checks(&outcome), Some(outcome)))
 }
 

@@ -3,12 +3,12 @@
 //! that keep a lane from being torn down, and preflight's queue checks. Rules live in `queue`,
 //! file, commit and push handling in `queue_store`; this file decides and reports.
 
-use crate::cli::LaneWords;
+use super::LaneWords;
 use crate::config::{Config, Lane, Words};
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::queue::{self, Queue, Status, Task, TaskList};
-use crate::queue_store::{self, Applied};
+use crate::queue::store::Applied;
 use crate::ui::table::Table;
 use crate::ui::Check;
 use clap::Subcommand;
@@ -86,7 +86,7 @@ fn words_named_something(words: &Words) -> bool {
 fn ready(ctx: &Context, lane: &LaneWords) -> Result<u8> {
     let cfg = ctx.config()?;
     let (role, index) = role_and_lane(cfg, &Words::parse(&lane.words)?)?;
-    let file = queue_store::load(ctx)?;
+    let file = queue::store::load(ctx)?;
     let tasks = queue::ready(&file.queue, &role, index);
     print_tasks(ctx, tasks);
     Ok(0)
@@ -115,7 +115,7 @@ fn claim(
         }
     }
     let _lock = ctx.lock("queue claim")?;
-    let now = queue_store::now();
+    let now = queue::store::now();
     let plan = |q: &Queue| {
         queue::plan_claim(
             q,
@@ -164,11 +164,11 @@ fn change<F>(ctx: &Context, plan: F, status: Status) -> Result<Applied>
 where
     F: Fn(&Queue) -> Result<queue::Plan, queue::RuleError>,
 {
-    let qc = queue_store::config(ctx)?;
+    let qc = queue::store::config(ctx)?;
     match &qc.set_status {
-        None => queue_store::apply(ctx, plan),
+        None => queue::store::apply(ctx, plan),
         Some(argv) => {
-            let file = queue_store::load(ctx)?;
+            let file = queue::store::load(ctx)?;
             let p = plan(&file.queue)?;
             if !p.is_noop() {
                 let owner = owner_after(&file.queue, &p);
@@ -223,7 +223,7 @@ fn delegate(ctx: &Context, argv: &[String], task: &str, status: Status, owner: &
         .collect();
     let info = ctx.repo()?;
     ctx.ui.status(&format!("running {}", filled.join(" ")));
-    let spec = crate::process::Spec {
+    let spec = crate::sys::process::Spec {
         program: &filled[0],
         args: filled[1..].iter().map(Into::into).collect(),
         dir: &info.main,
@@ -233,17 +233,17 @@ fn delegate(ctx: &Context, argv: &[String], task: &str, status: Status, owner: &
             ("WT_OWNER".into(), owner.into()),
         ],
         env_remove: &[],
-        capture: crate::process::Capture::Stream,
+        capture: crate::sys::process::Capture::Stream,
         timeout: None,
     };
-    match crate::process::run(spec) {
-        Ok(crate::process::Outcome::Finished(out)) if out.status.success() => Ok(()),
-        Ok(crate::process::Outcome::Finished(out)) => Err(Error::refused(format!(
+    match crate::sys::process::run(spec) {
+        Ok(crate::sys::process::Outcome::Finished(out)) if out.status.success() => Ok(()),
+        Ok(crate::sys::process::Outcome::Finished(out)) => Err(Error::refused(format!(
             "the queue's set_status command failed (exit {})",
             out.status.code().unwrap_or(-1)
         ))
         .hint("see its output above")),
-        Ok(crate::process::Outcome::TimedOut) => {
+        Ok(crate::sys::process::Outcome::TimedOut) => {
             Err(Error::git("the queue's set_status command timed out"))
         }
         Err(e) => Err(Error::usage(format!("cannot run `{}`: {e}", filled[0]))
@@ -255,7 +255,7 @@ fn report_change(ctx: &Context, applied: &Applied, what: &str) -> Result<u8> {
     if ctx.ui.json_mode() {
         let task = match &applied.task {
             Some(t) => Some(t.clone()),
-            None => queue_store::load(ctx)?
+            None => queue::store::load(ctx)?
                 .queue
                 .task(&applied.task_id)
                 .cloned(),
@@ -281,7 +281,7 @@ fn report_change(ctx: &Context, applied: &Applied, what: &str) -> Result<u8> {
 }
 
 fn show(ctx: &Context, id: Option<&str>) -> Result<u8> {
-    let file = queue_store::load(ctx)?;
+    let file = queue::store::load(ctx)?;
     let tasks: Vec<&Task> = match id {
         None => file.queue.tasks.iter().collect(),
         Some(id) => vec![file.queue.task(id).ok_or_else(|| {
@@ -327,7 +327,7 @@ fn print_tasks(ctx: &Context, tasks: Vec<&Task>) {
 }
 
 fn validate(ctx: &Context) -> Result<u8> {
-    let file = queue_store::load(ctx)?;
+    let file = queue::store::load(ctx)?;
     let repo = ctx.repo()?.open()?;
     let problems = problems(&repo, ctx.base()?.tip(&repo), &file.queue);
     if ctx.ui.json_mode() {
@@ -417,11 +417,11 @@ fn summary(ctx: &Context) -> Option<Result<Summary>> {
     let base_tip = base.tip(&repo);
     let path = info.main.join(&qc.path);
     let key_tip = base_tip.map(|t| t.to_string());
-    let cache = crate::queue_cache::Cache::new(&info.common_dir, &path, &cfg.lanes, key_tip);
+    let cache = crate::queue::cache::Cache::new(&info.common_dir, &path, &cfg.lanes, key_tip);
     if let Some(s) = cache.as_ref().and_then(|c| c.get::<Summary>()) {
         return Some(Ok(s));
     }
-    let file = match queue_store::load(ctx) {
+    let file = match queue::store::load(ctx) {
         Ok(f) => f,
         Err(e) => return Some(Err(e)),
     };
@@ -467,7 +467,7 @@ fn summary(ctx: &Context) -> Option<Result<Summary>> {
 /// tears a lane down only when its role (V1) or lane (V2) has no todo, in_progress or blocked
 /// task left.
 pub fn open_tasks_of(ctx: &Context, lane: &Lane) -> Vec<(String, String)> {
-    let file = match queue_store::try_load(ctx) {
+    let file = match queue::store::try_load(ctx) {
         None => return Vec::new(),
         Some(Ok(f)) => f,
         Some(Err(e)) => {
@@ -526,7 +526,7 @@ pub struct ClaimedTask {
 
 /// The lane's claimed (in_progress) task, if a queue is configured and it has one.
 pub fn claimed_task(ctx: &Context, lane: &Lane) -> Result<Option<ClaimedTask>> {
-    let Some(file) = queue_store::try_load(ctx) else {
+    let Some(file) = queue::store::try_load(ctx) else {
         return Ok(None);
     };
     let file = file?;
@@ -551,7 +551,7 @@ fn claimed(q: &Queue, task: &Task) -> ClaimedTask {
 /// with commit/push, or the delegate argv). Idempotent: a rerun after a crash finds it done with
 /// the same commit and changes nothing.
 pub fn mark_done(ctx: &Context, _lane: &Lane, task: &str, merged_commit: &str) -> Result<()> {
-    let now = queue_store::now();
+    let now = queue::store::now();
     let plan = |q: &Queue| queue::plan_done(q, task, merged_commit, &now);
     change(ctx, plan, Status::Done)?;
     Ok(())

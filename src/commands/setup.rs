@@ -4,14 +4,14 @@
 //! refs); branches are created and worktrees registered one lane after another, then the
 //! checkouts run in parallel.
 
-use crate::cli::LaneWords;
+use super::LaneWords;
 use crate::config::{Lane, Words};
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::git::worktrees::{self, WorktreeEntry};
 use crate::git::{git, BaseRef, RepoInfo};
-use crate::lane_state;
-use crate::parallel;
+use crate::lane::state;
+use crate::sys::parallel;
 use crate::ui::quote_path;
 use clap::Args;
 use serde::Serialize;
@@ -107,7 +107,7 @@ pub fn setup_lanes_with(ctx: &Context, lanes: &[&Lane], opts: SetupOptions) -> R
     let base = ctx.base()?;
     let repo = info.open()?;
     // why: refusals depend only on local state; find them before the network is touched.
-    let entries = lane_state::worktree_list(&repo, &info.main, &info.common_dir);
+    let entries = state::worktree_list(&repo, &info.main, &info.common_dir);
     plan_all(lanes, &entries, &repo, &base, opts.fresh_from_base)?;
     if let (Some(remote), true) = (&base.remote, fetch) {
         ctx.ui.status(&format!("fetching {remote}"));
@@ -162,7 +162,7 @@ fn plan(
     base: &BaseRef,
     fresh: bool,
 ) -> Result<Plan> {
-    let state = lane_state::locate(lane, entries);
+    let state = state::locate(lane, entries);
     let path = quote_path(&lane.path);
     if state.symlink {
         return Err(Error::refused(format!(

@@ -1,13 +1,13 @@
 //! `wt status` (alias `list`): one row per lane. Lanes are inspected in parallel; the worktree
 //! list and the base tip are read once.
 
-use crate::cli::LaneWords;
+use super::LaneWords;
 use crate::config::{Lane, Words};
 use crate::context::Context;
 use crate::error::Result;
 use crate::git::status::{StatusOptions, Untracked};
-use crate::lane_state::{self, LaneState};
-use crate::parallel;
+use crate::lane::state::{self, LaneState};
+use crate::sys::parallel;
 use crate::ui::table::Table;
 use clap::Args;
 use serde::Serialize;
@@ -46,7 +46,7 @@ pub fn run(ctx: &Context, args: StatusArgs) -> Result<u8> {
     let repo = repo_info.open()?;
     let base = ctx.base()?;
     let base_tip = base.tip(&repo);
-    let entries = lane_state::worktree_list(&repo, &repo_info.main, &repo_info.common_dir);
+    let entries = state::worktree_list(&repo, &repo_info.main, &repo_info.common_dir);
     let opts = StatusOptions {
         untracked: Untracked::Normal,
         ignored: false,
@@ -60,9 +60,9 @@ pub fn run(ctx: &Context, args: StatusArgs) -> Result<u8> {
         let states = s.spawn(|| {
             let open = || repo_info.open();
             parallel::map_init(workers, &lanes, open, |repo, lane| {
-                let mut state = lane_state::locate(lane, &entries);
+                let mut state = state::locate(lane, &entries);
                 let read = match repo {
-                    Ok(repo) => lane_state::inspect(&mut state, repo, base_tip, &opts),
+                    Ok(repo) => state::inspect(&mut state, repo, base_tip, &opts),
                     Err(e) => Err(e.clone()),
                 };
                 (state, read.err())

@@ -14,14 +14,14 @@
 //! (another lane's sync, the user's own `git fetch`) may already have renewed that ref with
 //! someone else's push.
 
-use crate::cli::LaneWords;
+use super::LaneWords;
 use crate::config::{Lane, Words};
 use crate::context::Context;
 use crate::error::{Error, Kind, Result};
 use crate::git::ops::{self, Lease, Rebase};
 use crate::git::status::{self, Operation, StatusOptions, Untracked};
 use crate::git::{BaseRef, RepoInfo, WorktreeEntry};
-use crate::lane_state;
+use crate::lane::state;
 use clap::Args;
 use git2::{Oid, Repository};
 use serde::Serialize;
@@ -73,9 +73,9 @@ pub fn run(ctx: &Context, args: SyncArgs) -> Result<u8> {
         }
     }
     let repo = info.open()?;
-    let entries = lane_state::worktree_list(&repo, &info.main, &info.common_dir);
+    let entries = state::worktree_list(&repo, &info.main, &info.common_dir);
     // why: each check reads the lane's status with a git process; lanes are independent.
-    let checked = crate::parallel::map(&lanes_left, |lane| ready(lane, &entries));
+    let checked = crate::sys::parallel::map(&lanes_left, |lane| ready(lane, &entries));
     let mut todo = Vec::new();
     for (lane, r) in lanes_left.iter().zip(checked) {
         match r {
@@ -87,7 +87,7 @@ pub fn run(ctx: &Context, args: SyncArgs) -> Result<u8> {
         let onto = fetch_base(ctx, info, &base)?;
         // why: every rebase runs in its own worktree on its own branch, so they do not touch
         // each other; the pushes then go out together over one connection.
-        let rebased = crate::parallel::map(&todo, |ready| {
+        let rebased = crate::sys::parallel::map(&todo, |ready| {
             rebase_lane(info, &base, ready, onto, args.keep_conflict)
         });
         let pushed = push_rebased(info, &base, &todo, &rebased);
@@ -275,7 +275,7 @@ fn report_synced(
 /// changes to tracked files. Untracked files are allowed: a rebase leaves them alone (and
 /// refuses by itself when one is in the way).
 pub fn ready<'a>(lane: &'a Lane, entries: &[WorktreeEntry]) -> Result<Ready<'a>> {
-    let state = lane_state::locate(lane, entries);
+    let state = state::locate(lane, entries);
     let path = lane.path.display();
     let at = crate::ui::quote_path(&lane.path);
     if state.symlink {
@@ -367,8 +367,8 @@ pub fn recover_interrupted(ctx: &Context, info: &RepoInfo, lane: &Lane) -> Resul
         return Ok(());
     }
     let repo = info.open()?;
-    let entries = lane_state::worktree_list(&repo, &info.main, &info.common_dir);
-    let state = lane_state::locate(lane, &entries);
+    let entries = state::worktree_list(&repo, &info.main, &info.common_dir);
+    let state = state::locate(lane, &entries);
     let Some(entry) = state.entry.as_ref().filter(|_| state.exists) else {
         return Ok(());
     };
@@ -385,7 +385,7 @@ pub fn recover_interrupted(ctx: &Context, info: &RepoInfo, lane: &Lane) -> Resul
     if state.operation != Some(Operation::Rebase) || orig_head.as_deref() != Some(&recorded) {
         // why: the rebase finished after all (its git outlived a killed wt), or this one is
         // the user's: nothing of wt's to undo.
-        crate::records::remove(&marker)?;
+        crate::sys::files::remove(&marker)?;
         return Ok(());
     }
     let at = crate::ui::quote_path(&lane.path);
@@ -431,7 +431,7 @@ pub fn recover_interrupted(ctx: &Context, info: &RepoInfo, lane: &Lane) -> Resul
             lane.branch
         )));
     }
-    crate::records::remove(&marker)?;
+    crate::sys::files::remove(&marker)?;
     ctx.ui.warn(&format!(
         "{}: an interrupted wt had left a rebase in progress; aborted it, the lane is back at {was}",
         lane.id
@@ -578,13 +578,13 @@ pub fn rebase_onto(ready: &Ready, base: &BaseRef, onto: Oid, keep_conflict: bool
         )));
     }
     let marker = rebase_marker(&ready.admin_dir, lane);
-    crate::records::write_atomic(&marker, ready.head.to_string().as_bytes())?;
+    crate::sys::files::write_atomic(&marker, ready.head.to_string().as_bytes())?;
     let outcome = ops::rebase(path, &ready.admin_dir, &onto.to_string());
     // why: after an error (git killed) the rebase may still be in progress: the marker stays
     // for the rerun, which removes it if there is nothing to undo.
     let over = matches!(outcome, Ok(Rebase::Done | Rebase::Refused(_)));
     if over || (keep_conflict && outcome.is_ok()) {
-        crate::records::remove(&marker)?;
+        crate::sys::files::remove(&marker)?;
     }
     match outcome? {
         Rebase::Done => ops::resolve(&repo, &format!("refs/heads/{}", lane.branch))
@@ -618,7 +618,7 @@ pub fn rebase_onto(ready: &Ready, base: &BaseRef, onto: Oid, keep_conflict: bool
                 Err(conflict_kept(ready, &stop))
             } else {
                 restore(ready)?;
-                crate::records::remove(&marker)?;
+                crate::sys::files::remove(&marker)?;
                 Err(conflict_restored(ready, &stop))
             }
         }

@@ -3,14 +3,14 @@
 //! `git worktree remove` on a directory git lists as this lane's worktree (never `rm -rf`), and
 //! the branch is deleted only if it still points at the commit that was checked.
 
-use crate::cli::LaneWords;
+use super::LaneWords;
 use crate::commands::setup::{self, SetupOptions};
 use crate::config::{Config, Lane, Words};
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::git::status::{self, StatusOptions, Untracked};
 use crate::git::{git, BaseRef, RepoInfo, WorktreeEntry};
-use crate::lane_state;
+use crate::lane::state;
 use crate::ui::quote_path;
 use clap::Args;
 use git2::{Oid, Repository};
@@ -106,8 +106,8 @@ fn inspect(
     args: &TeardownArgs,
 ) -> Result<Findings> {
     let repo = info.open()?;
-    let entries = lane_state::worktree_list(&repo, &info.main, &info.common_dir);
-    let state = lane_state::locate(lane, &entries);
+    let entries = state::worktree_list(&repo, &info.main, &info.common_dir);
+    let state = state::locate(lane, &entries);
     let mut f = Findings {
         refusals: Vec::new(),
         warnings: Vec::new(),

@@ -3,7 +3,7 @@
 //! stderr so the renderer can show git's own words under our one-line context.
 
 use crate::error::Error;
-use crate::process::{self, Capture, Outcome, Spec};
+use crate::sys::process::{self, Capture, Outcome, Spec};
 use std::ffi::{OsStr, OsString};
 use std::path::{Path, PathBuf};
 use std::time::Duration;

@@ -23,10 +23,12 @@
 mod fast;
 mod yaml;
 
+pub mod cache;
 pub mod edit;
 pub mod model;
 pub mod parse;
 pub mod rules;
+pub mod store;
 
 pub use edit::{set_fields, set_fields_parsed};
 pub use model::{

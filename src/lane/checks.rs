@@ -10,8 +10,8 @@
 use crate::config::Lane;
 use crate::error::{Error, Result};
 use crate::git::RepoInfo;
-use crate::process::{self, Capture, Outcome, Spec};
-use crate::records;
+use crate::sys::process::{self, Capture, Outcome, Spec};
+use crate::sys::files;
 use serde::{Deserialize, Serialize};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -109,7 +109,7 @@ impl CheckResult {
 
 /// Run one command with `sh -c` in `worktree`, its output streamed to our stderr.
 pub fn run_one(worktree: &Path, command: &Command, env: &CheckEnv) -> Result<CheckResult> {
-    let started_at = records::now();
+    let started_at = files::now();
     let clock = Instant::now();
     let spec = Spec {
         program: "sh",
@@ -157,7 +157,7 @@ impl Record {
             branch: lane.branch.clone(),
             head: head.to_string(),
             task: task.map(str::to_string),
-            started_at: records::now(),
+            started_at: files::now(),
             finished_at: String::new(),
             ok: true,
             checks: Vec::new(),
@@ -179,9 +179,9 @@ fn path(info: &RepoInfo, lane: &str) -> PathBuf {
 }
 
 pub fn save(info: &RepoInfo, record: &mut Record) -> Result<()> {
-    record.finished_at = records::now();
+    record.finished_at = files::now();
     let text = serde_json::to_string_pretty(record).expect("a check record always serializes");
-    records::write_atomic(&path(info, &record.lane), text.as_bytes())?;
+    files::write_atomic(&path(info, &record.lane), text.as_bytes())?;
     Ok(())
 }
 

@@ -6,7 +6,7 @@
 
 use crate::error::{Error, Result};
 use crate::git::RepoInfo;
-use crate::records;
+use crate::sys::files;
 use serde::{Deserialize, Serialize};
 use std::path::PathBuf;
 
@@ -67,11 +67,11 @@ pub fn read(info: &RepoInfo, lane: &str) -> Result<Option<Journal>> {
 /// Write (or advance) the journal atomically.
 pub fn write(info: &RepoInfo, journal: &Journal) -> Result<()> {
     let text = serde_json::to_string_pretty(journal).expect("a journal always serializes");
-    records::write_atomic(&path(info, &journal.lane), text.as_bytes())?;
+    files::write_atomic(&path(info, &journal.lane), text.as_bytes())?;
     Ok(())
 }
 
 pub fn remove(info: &RepoInfo, lane: &str) -> Result<()> {
-    records::remove(&path(info, lane))?;
+    files::remove(&path(info, lane))?;
     Ok(())
 }

@@ -216,12 +216,12 @@ impl Pending {
 
     fn save(&self, info: &RepoInfo) -> Result<()> {
         let text = serde_json::to_string(self).expect("a pending record serializes");
-        crate::records::write_atomic(&Self::path(info), text.as_bytes())?;
+        crate::sys::files::write_atomic(&Self::path(info), text.as_bytes())?;
         Ok(())
     }
 
     fn clear(info: &RepoInfo) {
-        let _ = crate::records::remove(&Self::path(info));
+        let _ = crate::sys::files::remove(&Self::path(info));
     }
 }
 
