@@ -100,32 +100,29 @@ pub fn main() -> ExitCode {
         }
     };
     let ui = Ui::new(cli.global.quiet, cli.global.json, cli.global.color);
-    let result = globals(&cli.global).and_then(|g| {
-        let ctx = Context::new(ui, g);
-        let r = dispatch(&ctx, cli.command);
-        if let Err(e) = &r {
-            ctx.ui.error(e);
-        }
-        r.map_err(|e| e.exit_code())
-    });
-    match result {
+    let globals = match globals(&cli.global) {
+        Ok(g) => g,
+        Err(e) => return ExitCode::from(ui.fail(&e)),
+    };
+    let ctx = Context::new(ui, globals);
+    match dispatch(&ctx, cli.command) {
         Ok(code) => ExitCode::from(code),
-        Err(code) => ExitCode::from(code),
+        Err(e) => ExitCode::from(ctx.ui.fail(&e)),
     }
 }
 
-fn globals(g: &GlobalArgs) -> std::result::Result<Globals, u8> {
-    let here = std::env::current_dir().map_err(|e| {
-        eprintln!("error: cannot read the current directory: {e}");
-        3u8
-    })?;
+fn globals(g: &GlobalArgs) -> Result<Globals> {
+    let here = std::env::current_dir()
+        .map_err(|e| Error::io(format!("cannot read the current directory: {e}"), e))?;
     let cwd = match &g.directory {
         Some(dir) => here.join(dir),
         None => here,
     };
     if !cwd.is_dir() {
-        eprintln!("error: -C {}: not a directory", cwd.display());
-        return Err(2);
+        return Err(Error::usage(format!(
+            "-C {}: not a directory",
+            cwd.display()
+        )));
     }
     Ok(Globals {
         config: g.config.clone(),

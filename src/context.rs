@@ -83,6 +83,15 @@ impl Context {
         git::repo::detect_base(&repo, cfg.project.base.as_deref(), &cfg.project.remote)
     }
 
+    /// Config, repository and `base` together, as the `lane` functions take them.
+    pub fn site<'a>(&'a self, base: &'a BaseRef) -> Result<crate::lane::Site<'a>> {
+        Ok(crate::lane::Site {
+            cfg: self.config()?,
+            info: self.repo()?,
+            base,
+        })
+    }
+
     /// Take the repository lock for a command that changes refs, worktrees or the queue.
     pub fn lock(&self, what: &str) -> Result<RepoLock> {
         let dir = self.repo()?.common_dir.join("wt");

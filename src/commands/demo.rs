@@ -14,7 +14,7 @@ use crate::context::Context;
 use crate::error::{Error, Kind, Result};
 use crate::git::git;
 use crate::sys::process::{self, Capture, Outcome, Spec};
-use crate::ui::quote_path as quote;
+use crate::sys::quote::quote_path as quote;
 use clap::Args;
 use std::ffi::OsString;
 use std::fs;

@@ -4,24 +4,14 @@
 //! with their exit codes, and the risks and next slice given as flags. `wt merge` records one
 //! under `<common dir>/wt/handoffs/`. Reads only.
 
-use crate::lane::checks::{self, CheckResult};
 use super::LaneWords;
-use crate::commands::check;
-use crate::commands::queue::{self, ClaimedTask};
-use crate::commands::sync::short_sha;
-use crate::config::{Lane, Words};
+use crate::config::Words;
 use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::git::diff::{self, ChangeKind};
-use crate::git::{ops, BaseRef, RepoInfo};
+use crate::lane::handoff::{self, Found};
 use crate::sys::files;
 use clap::Args;
-use git2::{Oid, Repository};
-use serde::Serialize;
 use std::path::PathBuf;
-
-/// The report template, embedded so that the binary needs no files next to it.
-pub const TEMPLATE: &str = crate::templates::HANDOFF_MD;
 
 #[derive(Args, Debug)]
 pub struct HandoffArgs {
@@ -38,321 +28,32 @@ pub struct HandoffArgs {
     pub next: Option<String>,
 }
 
-/// Everything a handoff says; `--json` prints this object.
-#[derive(Debug, Clone, Serialize)]
-pub struct Handoff {
-    pub task_id: Option<String>,
-    pub status: Option<String>,
-    /// None without a claimed task.
-    pub depends_on_satisfied: Option<bool>,
-    pub lane: String,
-    pub role: String,
-    pub branch: String,
-    /// `origin/master`, or `master` without a remote.
-    pub base: String,
-    /// The base commit the commits and files are counted from.
-    pub base_commit: String,
-    pub head: String,
-    /// Whether the remote lane branch has `head`; None without a remote.
-    pub pushed: Option<bool>,
-    pub commits: Vec<CommitLine>,
-    pub files: Vec<FileLine>,
-    pub checks: Vec<CheckResult>,
-    /// The commit the recorded checks ran on.
-    pub checks_head: Option<String>,
-    pub risks: Vec<String>,
-    pub next: Option<String>,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct CommitLine {
-    pub sha: String,
-    pub subject: String,
-}
-
-#[derive(Debug, Clone, Serialize)]
-pub struct FileLine {
-    /// A, M, D or R, as `git diff --name-status` writes them.
-    pub status: &'static str,
-    pub path: String,
-    /// The old path of a rename.
-    pub from: Option<String>,
-}
-
-/// What a handoff is about: the lane's commits `base_commit..head`, and its task.
-pub struct Subject<'a> {
-    pub lane: &'a Lane,
-    pub base_commit: Oid,
-    pub head: Oid,
-    pub task_id: Option<String>,
-    pub status: Option<String>,
-    pub depends_on_satisfied: Option<bool>,
-    pub risks: Vec<String>,
-    pub next: Option<String>,
-}
-
-impl<'a> Subject<'a> {
-    /// The header fields of a claimed task (all None without one).
-    pub fn with_task(mut self, task: Option<&ClaimedTask>) -> Self {
-        self.task_id = task.map(|t| t.id.clone());
-        self.status = task.map(|t| t.status.clone());
-        self.depends_on_satisfied = task.map(|t| t.depends_on_satisfied);
-        self
-    }
-}
-
 pub fn run(ctx: &Context, args: HandoffArgs) -> Result<u8> {
     let cfg = ctx.config()?;
-    let info = ctx.repo()?;
     let lane = cfg.select_lane(&Words::parse(&args.lane.words)?)?;
     let base = ctx.base()?;
-    let repo = info.open()?;
-    let head = lane_head(info, &repo, lane)?;
-    let base_tip = base.tip(&repo).unwrap_or(head);
-    let base_commit = repo.merge_base(head, base_tip).unwrap_or(base_tip);
-    let task = queue::claimed_task(ctx, lane)?;
-    let subject = Subject {
-        lane,
-        base_commit,
-        head,
-        task_id: None,
-        status: None,
-        depends_on_satisfied: None,
-        risks: args.risk,
-        next: args.next,
-    }
-    .with_task(task.as_ref());
-    if task.is_none() && head == base_commit && !ctx.ui.json_mode() && args.out.is_none() {
-        if let Some((path, text)) = latest_recorded(info, lane) {
+    let site = ctx.site(&base)?;
+    let recorded_ok = !ctx.ui.json_mode() && args.out.is_none();
+    let report = match handoff::for_lane(&site, lane, args.risk, args.next, recorded_ok)? {
+        Found::Report(h) => h,
+        Found::Recorded { path, text } => {
             ctx.ui.status(&format!(
-                "no new work on {} since its last merge; the handoff that merge recorded ({}):",
-                lane.id, path
+                "no new work on {} since its last merge; the handoff that merge recorded ({path}):",
+                lane.id
             ));
             ctx.ui.data(text.trim_end());
             return Ok(0);
         }
-    }
-    let report = collect(info, &repo, &base, subject);
-    let text = if ctx.ui.json_mode() {
-        serde_json::to_string_pretty(&report).expect("a handoff always serializes") + "\n"
-    } else {
-        render(&report)
     };
     match &args.out {
         Some(file) => {
             let file = ctx.cwd().join(file);
+            let text = ctx.ui.document(&*report);
             files::write_atomic(&file, text.as_bytes())
-                .map_err(|e| Error::git(format!("cannot write {}: {e}", file.display())))?;
+                .map_err(|e| Error::io(format!("cannot write {}: {e}", file.display()), e))?;
             ctx.ui.success(&format!("wrote {}", file.display()));
         }
-        None => ctx.ui.data(text.trim_end()),
+        None => ctx.ui.report(&*report),
     }
     Ok(0)
-}
-
-/// Where `wt merge` notes the path of the last handoff it recorded for `lane`.
-pub fn latest_pointer(info: &RepoInfo, lane: &Lane) -> std::path::PathBuf {
-    info.wt_dir("latest-handoff").join(&lane.id)
-}
-
-fn latest_recorded(info: &RepoInfo, lane: &Lane) -> Option<(String, String)> {
-    let path = std::fs::read_to_string(latest_pointer(info, lane)).ok()?;
-    let text = std::fs::read_to_string(path.trim()).ok()?;
-    Some((path.trim().to_string(), text))
-}
-
-/// The lane's checked-out commit, else (its worktree gone) its branch tip.
-fn lane_head(info: &RepoInfo, repo: &Repository, lane: &Lane) -> Result<Oid> {
-    check::lane_head(info, repo, lane).or_else(|e| {
-        // why: a lane whose worktree is gone can still hand off the work on its branch.
-        ops::resolve(repo, &format!("refs/heads/{}", lane.branch)).ok_or(e)
-    })
-}
-
-/// Gather the report's data from git, the queue task and the check record.
-pub fn collect(info: &RepoInfo, repo: &Repository, base: &BaseRef, s: Subject) -> Handoff {
-    let lane = s.lane;
-    // why: the report lists commits by sha and subject; their paths are not needed.
-    let commits = diff::branch_commits(repo, s.head, s.base_commit, &|_| false)
-        .unwrap_or_default()
-        .into_iter()
-        .map(|c| CommitLine {
-            sha: c.sha.to_string(),
-            subject: c.subject,
-        })
-        .collect();
-    let files = diff::changed_paths(repo, Some(s.head), Some(s.base_commit))
-        .into_iter()
-        .map(file_line)
-        .collect();
-    let pushed = base.remote.as_ref().map(|r| {
-        ops::resolve(repo, &format!("refs/remotes/{r}/{}", lane.branch))
-            .is_some_and(|remote_tip| ops::is_ancestor(repo, s.head, remote_tip))
-    });
-    let record = checks::load(info, &lane.id);
-    Handoff {
-        task_id: s.task_id,
-        status: s.status,
-        depends_on_satisfied: s.depends_on_satisfied,
-        lane: lane.id.clone(),
-        role: lane.role.clone(),
-        branch: lane.branch.clone(),
-        base: base.upstream_name(),
-        base_commit: s.base_commit.to_string(),
-        head: s.head.to_string(),
-        pushed,
-        commits,
-        files,
-        checks: record
-            .as_ref()
-            .map(|r| r.checks.clone())
-            .unwrap_or_default(),
-        checks_head: record.map(|r| r.head),
-        risks: s.risks,
-        next: s.next,
-    }
-}
-
-fn file_line(c: diff::ChangedPath) -> FileLine {
-    let (status, from) = match c.kind {
-        ChangeKind::Added => ("A", None),
-        ChangeKind::Modified => ("M", None),
-        ChangeKind::Deleted => ("D", None),
-        ChangeKind::Renamed(old) => ("R", Some(old)),
-    };
-    FileLine {
-        status,
-        path: c.path,
-        from,
-    }
-}
-
-/// The markdown report from the template.
-pub fn render(h: &Handoff) -> String {
-    let yes_no = |b: bool| if b { "yes" } else { "no" }.to_string();
-    let values = [
-        ("lane", h.lane.clone()),
-        (
-            "task_id",
-            h.task_id
-                .clone()
-                .unwrap_or_else(|| "none (no claimed task)".into()),
-        ),
-        ("status", h.status.clone().unwrap_or_else(|| "none".into())),
-        (
-            "depends_on_satisfied",
-            h.depends_on_satisfied.map_or("n/a".to_string(), yes_no),
-        ),
-        ("branch", h.branch.clone()),
-        ("base", h.base.clone()),
-        ("base_commit", short_sha(&h.base_commit)),
-        ("head", short_sha(&h.head)),
-        ("commits", commits_section(h)),
-        ("files", files_section(h)),
-        ("checks", checks_section(h)),
-        ("risks", list_or_none(&h.risks)),
-        (
-            "next",
-            h.next.clone().unwrap_or_else(|| "none given".into()),
-        ),
-    ];
-    crate::templates::render(TEMPLATE, &values)
-}
-
-fn list_or_none(items: &[String]) -> String {
-    if items.is_empty() {
-        return "none given".to_string();
-    }
-    items
-        .iter()
-        .map(|i| format!("- {i}"))
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-fn commits_section(h: &Handoff) -> String {
-    if h.commits.is_empty() {
-        return format!("none: the lane has no commits on top of {}", h.base);
-    }
-    let mut lines: Vec<String> = h
-        .commits
-        .iter()
-        .map(|c| format!("- `{}` {}", short_sha(&c.sha), c.subject))
-        .collect();
-    if h.pushed == Some(false) {
-        lines.push(format!("\n(not pushed yet: run `wt sync {}`)", h.lane));
-    }
-    lines.join("\n")
-}
-
-fn files_section(h: &Handoff) -> String {
-    if h.files.is_empty() {
-        return "none".to_string();
-    }
-    h.files
-        .iter()
-        .map(|f| match &f.from {
-            Some(old) => format!("- {} `{old}` -> `{}`", f.status, f.path),
-            None => format!("- {} `{}`", f.status, f.path),
-        })
-        .collect::<Vec<_>>()
-        .join("\n")
-}
-
-fn checks_section(h: &Handoff) -> String {
-    if h.checks.is_empty() {
-        return format!("none recorded: run `wt check {}`", h.lane);
-    }
-    let mut lines: Vec<String> = h
-        .checks
-        .iter()
-        .map(|c| {
-            format!(
-                "- `{}` -> {} ({}, {})",
-                c.command,
-                check::exit_text(c.exit_code),
-                check::duration_text(c.duration_ms),
-                c.source.as_str()
-            )
-        })
-        .collect();
-    if let Some(ran_on) = h.checks_head.as_deref().filter(|r| *r != h.head) {
-        lines.push(format!(
-            "\n(recorded on {}, not on the current head {}: run `wt check {}` again)",
-            short_sha(ran_on),
-            short_sha(&h.head),
-            h.lane
-        ));
-    }
-    lines.join("\n")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_template_has_no_placeholder_left_over() {
-        let h = Handoff {
-            task_id: None,
-            status: None,
-            depends_on_satisfied: None,
-            lane: "A".into(),
-            role: "A".into(),
-            branch: "agent/A".into(),
-            base: "origin/master".into(),
-            base_commit: "0".repeat(40),
-            head: "1".repeat(40),
-            pushed: None,
-            commits: vec![],
-            files: vec![],
-            checks: vec![],
-            checks_head: None,
-            risks: vec![],
-            next: None,
-        };
-        let text = render(&h);
-        assert!(!text.contains("{{"), "{text}");
-        assert!(text.contains("- task_id: none (no claimed task)"));
-    }
 }

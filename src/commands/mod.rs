@@ -35,4 +35,3 @@ pub struct LaneWords {
     #[arg(value_name = "LANE")]
     pub words: Vec<String>,
 }
-

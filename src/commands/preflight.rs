@@ -3,19 +3,15 @@
 //! and costs about one `git status`: it runs at the start of every agent cycle.
 
 use super::LaneWords;
-use crate::config::{Config, Lane, Words};
+use crate::config::Words;
 use crate::context::Context;
 use crate::error::Result;
-use crate::git::diff::{self, ChangeKind};
-use crate::git::status::{self, Dirty, StatusOptions, Untracked};
-use crate::git::GitError;
-use crate::git::{git, BaseRef, RepoInfo};
-use crate::lane::policy::{self, Outcome, Rule, Violation};
-use crate::lane::state::{self, LaneState};
-use crate::ui::{quote_path, Check};
+use crate::lane::findings::Check;
+use crate::lane::policy::Violation;
+use crate::lane::preflight::{self, Options};
+use crate::ui::{Report as Show, Ui};
 use clap::Args;
 use serde::Serialize;
-use std::thread::ScopedJoinHandle;
 
 #[derive(Args, Debug)]
 pub struct PreflightArgs {
@@ -41,378 +37,28 @@ struct Report<'a> {
     violations: &'a [Violation],
 }
 
-pub struct Options {
-    pub allow_dirty: bool,
-    pub strict: bool,
-    /// Judge the branch's policies too. `wt merge` turns this off: it judges them on the rebased
-    /// branch, with its `--allow-test-removal` reason.
-    pub policies: bool,
-}
-
-/// What [`evaluate`] found: the checks, and the policy outcome when policies were judged.
-pub struct Evaluation {
-    pub checks: Vec<Check>,
-    pub policy: Option<Outcome>,
-}
-
 pub fn run(ctx: &Context, args: PreflightArgs) -> Result<u8> {
     let cfg = ctx.config()?;
     let lane = cfg.select_lane(&Words::parse(&args.lane.words)?)?;
-    with_lane_status(lane, |early| report(ctx, lane, &args, early))
-}
-
-fn report(ctx: &Context, lane: &Lane, args: &PreflightArgs, early: Early<'_>) -> Result<u8> {
-    let (cfg, info) = (ctx.config()?, ctx.repo()?);
     let base = ctx.base()?;
-    let mut checks = vec![Check::ok(
-        "config",
-        &format!("{} is valid", cfg.file.display()),
-    )];
-    checks.push(Check::ok(
-        "lane",
-        &format!("{} (role {}, branch {})", lane.id, lane.role, lane.branch),
-    ));
-    if args.fetch {
-        checks.push(fetch(info, &base));
-    }
     let opts = Options {
         allow_dirty: args.allow_dirty,
         strict: args.strict,
         policies: true,
     };
-    let evaluation = judge(ctx, lane, &base, &opts, early)?;
-    checks.extend(evaluation.checks);
-    let ok = !checks.iter().any(Check::failed);
-    if ctx.ui.json_mode() {
-        let violations = evaluation.policy.map(|o| o.violations).unwrap_or_default();
-        ctx.ui.json(&Report {
-            lane: &lane.id,
-            ok,
-            checks: &checks,
-            violations: &violations,
-        });
-    } else {
-        ctx.ui.checks(&format!("preflight {}", lane.id), &checks);
-    }
+    let found = preflight::preflight(&ctx.site(&base)?, lane, &opts, args.fetch)?;
+    let ok = !found.checks.iter().any(Check::failed);
+    ctx.ui.report(&Report {
+        lane: &lane.id,
+        ok,
+        checks: &found.checks,
+        violations: &found.violations,
+    });
     Ok(if ok { 0 } else { 1 })
 }
 
-fn fetch(info: &RepoInfo, base: &BaseRef) -> Check {
-    let Some(remote) = &base.remote else {
-        return Check::ok("fetch", "no remote: comparing with the local base");
-    };
-    match git(&info.main)
-        .network()
-        .run(["fetch", "--quiet", remote.as_str()])
-    {
-        Ok(_) => Check::ok("fetch", &format!("fetched {remote}")),
-        Err(e) => Check::fail(
-            "fetch",
-            &format!(
-                "cannot fetch {remote}: {}",
-                e.stderr.lines().last().unwrap_or("no answer")
-            ),
-            "check the remote and your network, then run again",
-        ),
+impl Show for Report<'_> {
+    fn show(&self, ui: &Ui) {
+        ui.checks(&format!("preflight {}", self.lane), self.checks);
     }
-}
-
-/// What preflight asks `git status` for.
-const LANE_STATUS: StatusOptions = StatusOptions {
-    untracked: Untracked::Normal,
-    ignored: false,
-};
-
-/// The checks that look at the lane itself; `wt merge` runs these too.
-pub fn evaluate(ctx: &Context, lane: &Lane, base: &BaseRef, opts: &Options) -> Result<Evaluation> {
-    with_lane_status(lane, |early| judge(ctx, lane, base, opts, early))
-}
-
-/// The lane's `git status`, being read on another thread.
-type Early<'s> = Option<ScopedJoinHandle<'s, std::result::Result<Dirty, GitError>>>;
-
-/// Runs `body` while the lane's `git status` is read.
-// why: that `git status` is most of preflight's time, so it starts first, and wt's own reads
-// (base, worktrees, ahead/behind, policies, the queue) run while it works. It only reads, never
-// through a symlink, and cannot climb out of the directory (see `status::read`); its answer is
-// used only once the directory has proved to be the lane's worktree.
-fn with_lane_status<T>(lane: &Lane, body: impl for<'s> FnOnce(Early<'s>) -> T) -> T {
-    let real_dir = std::fs::symlink_metadata(&lane.path).is_ok_and(|m| m.is_dir());
-    std::thread::scope(|s| {
-        let early = real_dir.then(|| s.spawn(|| status::read(&lane.path, &LANE_STATUS)));
-        body(early)
-    })
-}
-
-fn judge(
-    ctx: &Context,
-    lane: &Lane,
-    base: &BaseRef,
-    opts: &Options,
-    early: Early<'_>,
-) -> Result<Evaluation> {
-    let (cfg, info) = (ctx.config()?, ctx.repo()?);
-    let repo = info.open()?;
-    let entries = state::worktree_list(&repo, &info.main, &info.common_dir);
-    let mut state = state::locate(lane, &entries);
-    let mut checks = vec![worktree_check(lane, &state)];
-    let Some(dir) = state
-        .entry
-        .as_ref()
-        .filter(|_| state.exists)
-        .map(|e| e.path.clone())
-    else {
-        return Ok(Evaluation {
-            checks,
-            policy: None,
-        });
-    };
-    let base_tip = base.tip(&repo);
-    state::count_ahead_behind(&mut state, &repo, base_tip);
-    let policy = match opts.policies {
-        true => policy_checks(cfg, lane, &repo, base_tip)?,
-        false => (Vec::new(), None),
-    };
-    let queue_checks = crate::commands::queue::preflight_checks(ctx, lane);
-    let early = early.map(|h| h.join().expect("the status reader does not panic"));
-    let dirty = match early {
-        Some(read) if dir == lane.path => read?,
-        _ => status::read(&dir, &LANE_STATUS)?,
-    };
-    state.dirty = Some(dirty);
-    checks.push(branch_check(lane, &state));
-    checks.push(operation_check(lane, &state));
-    checks.push(conflict_check(lane, &state, &repo, base_tip));
-    checks.push(clean_check(lane, &state, opts.allow_dirty));
-    checks.push(behind_check(lane, &state, base, opts.strict));
-    checks.extend(policy.0);
-    checks.extend(queue_checks);
-    Ok(Evaluation {
-        checks,
-        policy: policy.1,
-    })
-}
-
-fn worktree_check(lane: &Lane, state: &LaneState) -> Check {
-    let path = quote_path(&lane.path);
-    let setup = format!("wt setup {}", lane.id);
-    if state.symlink {
-        return Check::fail(
-            "worktree",
-            &format!("{path} is a symlink"),
-            "remove the symlink, then run wt setup",
-        );
-    }
-    match &state.entry {
-        None if state.foreign => Check::fail(
-            "worktree",
-            &format!("{path} exists but is not a worktree of this repository"),
-            "move it away, then run wt setup",
-        ),
-        None => Check::fail("worktree", &format!("no worktree at {path}"), &setup),
-        Some(e) if e.missing => Check::fail(
-            "worktree",
-            &format!("{path} is registered but its directory is gone"),
-            &setup,
-        ),
-        Some(_) if state.broken => Check::fail(
-            "worktree",
-            &format!("{path} has no .git file leading back to this repository"),
-            &format!("git worktree repair {path}, if that directory is this lane's"),
-        ),
-        Some(e) => match &e.locked {
-            Some(reason) if reason == "initializing" => {
-                Check::fail("worktree", "left half-made by an interrupted setup", &setup)
-            }
-            Some(reason) => Check::fail(
-                "worktree",
-                &format!("locked: {reason}"),
-                &format!("git worktree unlock {path}, when nobody is using it"),
-            ),
-            None => Check::ok("worktree", &lane.path.display().to_string()),
-        },
-    }
-}
-
-fn branch_check(lane: &Lane, state: &LaneState) -> Check {
-    let switch = format!("git -C {} switch {}", quote_path(&lane.path), lane.branch);
-    match state.entry.as_ref().and_then(|e| e.branch()) {
-        Some(b) if b == lane.branch => Check::ok("branch", &format!("on {b}")),
-        Some(b) => Check::fail("branch", &format!("on {b}, not {}", lane.branch), &switch),
-        None => match state.entry.as_ref().and_then(|e| e.rebasing_branch()) {
-            Some(b) => Check::fail(
-                "branch",
-                &format!("HEAD detached while rebasing {b}"),
-                "finish or abort the rebase (see operation)",
-            ),
-            None => Check::fail("branch", "HEAD is detached", &switch),
-        },
-    }
-}
-
-fn operation_check(lane: &Lane, state: &LaneState) -> Check {
-    match state.operation {
-        None => Check::ok("operation", "no rebase, merge or cherry-pick in progress"),
-        Some(op) => Check::fail(
-            "operation",
-            &format!("a {} is in progress", op.as_str()),
-            &format!(
-                "finish it, or abort it: git -C {} {}",
-                quote_path(&lane.path),
-                op.abort_command().trim_start_matches("git ")
-            ),
-        ),
-    }
-}
-
-fn conflict_check(
-    lane: &Lane,
-    state: &LaneState,
-    repo: &git2::Repository,
-    base_tip: Option<git2::Oid>,
-) -> Check {
-    let dirty = state.dirty.clone().unwrap_or_default();
-    if dirty.unmerged > 0 {
-        return Check::fail(
-            "conflicts",
-            &format!("{} unmerged path(s)", dirty.unmerged),
-            "resolve them and `git add` each file",
-        );
-    }
-    let mut candidates = branch_files(repo, state.head(), base_tip);
-    candidates.extend(dirty.paths.iter().cloned());
-    let marked = crate::lane::markers::scan(&lane.path, &candidates);
-    if marked.is_empty() {
-        Check::ok("conflicts", "no unmerged paths or conflict markers")
-    } else {
-        Check::fail(
-            "conflicts",
-            &format!("conflict markers in {}", marked.join(", ")),
-            "remove the <<<<<<< / >>>>>>> blocks and commit",
-        )
-    }
-}
-
-/// The files the branch adds or changes against its merge base with base (renames unpaired:
-/// only the paths that exist at the tip matter here).
-fn branch_files(
-    repo: &git2::Repository,
-    head: Option<git2::Oid>,
-    base_tip: Option<git2::Oid>,
-) -> Vec<String> {
-    let (Some(head), Some(base)) = (head, base_tip) else {
-        return Vec::new();
-    };
-    let changes = repo
-        .merge_base(head, base)
-        .and_then(|merge_base| diff::net_changes(repo, merge_base, head, &|_| false));
-    changes
-        .unwrap_or_default()
-        .into_iter()
-        .filter(|c| c.kind != ChangeKind::Deleted)
-        .map(|c| c.path)
-        .collect()
-}
-
-fn clean_check(lane: &Lane, state: &LaneState, allow_dirty: bool) -> Check {
-    let dirty = state.dirty.clone().unwrap_or_default();
-    if dirty.is_clean() {
-        return Check::ok("clean", "working tree clean");
-    }
-    let detail = format!(
-        "{} staged, {} unstaged, {} untracked",
-        dirty.staged, dirty.unstaged, dirty.untracked
-    );
-    let fix = format!(
-        "commit them, or stash them: git -C {} stash -u",
-        quote_path(&lane.path)
-    );
-    if allow_dirty {
-        Check::warn("clean", &detail, &fix)
-    } else {
-        Check::fail("clean", &detail, &fix)
-    }
-}
-
-fn behind_check(lane: &Lane, state: &LaneState, base: &BaseRef, strict: bool) -> Check {
-    let upstream = base.upstream_name();
-    match state.ahead_behind {
-        None => Check::fail(
-            "base",
-            &format!("cannot compare with {upstream}"),
-            "fetch the remote, or set [project] base",
-        ),
-        Some((_, 0)) => Check::ok("base", &format!("up to date with {upstream}")),
-        Some((_, behind)) => {
-            let detail = format!("{behind} commit(s) behind {upstream}");
-            let fix = format!("run `wt sync {}`", lane.id);
-            if strict {
-                Check::fail("base", &detail, &fix)
-            } else {
-                Check::warn("base", &detail, &fix)
-            }
-        }
-    }
-}
-
-/// One check per policy rule on the lane branch (its ref, not the worktree's HEAD: the branch is
-/// what merges), and the outcome they came from.
-fn policy_checks(
-    cfg: &Config,
-    lane: &Lane,
-    repo: &git2::Repository,
-    base_tip: Option<git2::Oid>,
-) -> Result<(Vec<Check>, Option<Outcome>)> {
-    let head = repo
-        .refname_to_id(&format!("refs/heads/{}", lane.branch))
-        .ok();
-    let (Some(head), Some(base)) = (head, base_tip) else {
-        let check = Check::fail(
-            "policies",
-            "cannot compare the branch with base",
-            "fetch, or run wt setup",
-        );
-        return Ok((vec![check], None));
-    };
-    let outcome = policy::evaluate(cfg, lane, repo, head, base, None)?;
-    Ok((policy_rule_checks(&outcome), Some(outcome)))
-}
-
-/// Each policy rule as a check, so a report shows which rules passed as well as which failed.
-fn policy_rule_checks(outcome: &Outcome) -> Vec<Check> {
-    let groups: [(&str, &[Rule]); 4] = [
-        ("ownership", &[Rule::Ownership]),
-        ("protected files", &[Rule::ProtectedFile]),
-        ("contracts", &[Rule::ContractOwner, Rule::ContractOrder]),
-        ("tests kept", &[Rule::TestRemoved]),
-    ];
-    let mut checks: Vec<Check> = groups
-        .iter()
-        .map(|(name, rules)| {
-            let hits: Vec<_> = outcome
-                .violations
-                .iter()
-                .filter(|v| rules.contains(&v.rule))
-                .collect();
-            match hits.first() {
-                None => Check::ok(name, "no violation"),
-                Some(first) => {
-                    let more = if hits.len() > 1 {
-                        format!(" (+{} more)", hits.len() - 1)
-                    } else {
-                        String::new()
-                    };
-                    Check::fail(name, &format!("{}{more}", first.message), &first.fix)
-                }
-            }
-        })
-        .collect();
-    checks.push(match outcome.gates.len() {
-        0 => Check::ok("gates", "no gate triggered"),
-        n => Check::ok(
-            "gates",
-            &format!("{n} gate(s) triggered; `wt check` runs them"),
-        ),
-    });
-    checks
 }

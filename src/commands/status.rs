@@ -5,10 +5,11 @@ use super::LaneWords;
 use crate::config::{Lane, Words};
 use crate::context::Context;
 use crate::error::Result;
+use crate::git::short_sha;
 use crate::git::status::{StatusOptions, Untracked};
 use crate::lane::state::{self, LaneState};
-use crate::sys::parallel;
 use crate::ui::table::Table;
+use crate::ui::{Report as Show, Ui};
 use clap::Args;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -41,73 +42,36 @@ struct Row {
 
 pub fn run(ctx: &Context, args: StatusArgs) -> Result<u8> {
     let cfg = ctx.config()?;
-    let repo_info = ctx.repo()?;
     let lanes = cfg.select_lanes(&Words::parse(&args.lanes.words)?)?;
-    let repo = repo_info.open()?;
     let base = ctx.base()?;
-    let base_tip = base.tip(&repo);
-    let entries = state::worktree_list(&repo, &repo_info.main, &repo_info.common_dir);
-    let opts = StatusOptions {
-        untracked: Untracked::Normal,
-        ignored: false,
-    };
-    // why: a lane's `git status` spends about half its time waiting on the file system, so
-    // more of them at once than there are cores still pays: on a 50,000-file repo with 8 lanes
-    // and 2 cores, 8 at once took 0.60x the time of a sequential git loop, 2 at once 0.89x.
-    let workers = parallel::workers_at_least(lanes.len(), STATUS_WORKERS);
-    // why: the queue is read (or its summary recalled) while the lanes' git processes work.
-    let (states, tasks) = std::thread::scope(|s| {
-        let states = s.spawn(|| {
-            let open = || repo_info.open();
-            parallel::map_init(workers, &lanes, open, |repo, lane| {
-                let mut state = state::locate(lane, &entries);
-                let read = match repo {
-                    Ok(repo) => state::inspect(&mut state, repo, base_tip, &opts),
-                    Err(e) => Err(e.clone()),
-                };
-                (state, read.err())
-            })
-        });
-        let tasks = crate::commands::queue::claimed_tasks(ctx);
-        (states.join().expect("lane readers do not panic"), tasks)
-    });
+    let site = ctx.site(&base)?;
+    let survey = state::survey(&site, &lanes, &STATUS_OPTIONS)?;
+    let (states, tasks) = (survey.states, survey.tasks);
     let mut rows = Vec::new();
     for (lane, (state, err)) in lanes.iter().zip(states) {
         // why: one unreadable lane must not hide the others; its row shows what is known.
         if let Some(e) = err {
             ctx.ui.warn(&format!("{}: {}", lane.id, e.message));
         }
-        let odd = if state.symlink {
-            Some("is a symlink, never followed")
-        } else if state.broken {
-            Some("has no .git file leading back to this repository")
-        } else if state.foreign {
-            Some("exists but is not this lane's worktree")
-        } else if state
-            .entry
-            .as_ref()
-            .is_some_and(|e| e.locked.as_deref() == Some("initializing"))
-        {
-            Some("was left half-made by an interrupted setup: run `wt setup`")
-        } else {
-            None
-        };
+        let odd = state.oddity();
         if let Some(what) = odd {
             ctx.ui
                 .warn(&format!("{}: {} {what}", lane.id, lane.path.display()));
         }
         rows.push(row(lane, &state, &tasks));
     }
-    if ctx.ui.json_mode() {
-        ctx.ui.json(&rows);
-    } else {
-        print_table(ctx, &rows, &base.upstream_name());
-    }
+    ctx.ui.report(&Board {
+        rows,
+        upstream: base.upstream_name(),
+    });
     Ok(0)
 }
 
-/// How many lanes `wt status` reads at once, at least (more on machines with more cores).
-const STATUS_WORKERS: usize = 8;
+/// What `wt status` asks each lane's `git status` for.
+const STATUS_OPTIONS: StatusOptions = StatusOptions {
+    untracked: Untracked::Normal,
+    ignored: false,
+};
 
 fn row(lane: &Lane, state: &LaneState, tasks: &HashMap<String, String>) -> Row {
     let checked_out = match state.entry.as_ref().filter(|_| state.exists) {
@@ -133,7 +97,22 @@ fn row(lane: &Lane, state: &LaneState, tasks: &HashMap<String, String>) -> Row {
     }
 }
 
-fn print_table(ctx: &Context, rows: &[Row], upstream: &str) {
+/// `wt status --json` prints the rows as one array; people get a table.
+#[derive(Serialize)]
+#[serde(transparent)]
+struct Board {
+    rows: Vec<Row>,
+    #[serde(skip)]
+    upstream: String,
+}
+
+impl Show for Board {
+    fn show(&self, ui: &Ui) {
+        print_table(ui, &self.rows, &self.upstream);
+    }
+}
+
+fn print_table(ui: &Ui, rows: &[Row], upstream: &str) {
     let mut table = Table::new(&[
         "LANE", "BRANCH", "HEAD", "AHEAD", "BEHIND", "DIRTY", "OP", "TASK", "PATH",
     ]);
@@ -144,7 +123,7 @@ fn print_table(ctx: &Context, rows: &[Row], upstream: &str) {
         };
         let head = match (&r.head, r.exists) {
             (_, false) => "missing".to_string(),
-            (Some(h), true) => h[..8.min(h.len())].to_string(),
+            (Some(h), true) => short_sha(h),
             (None, true) => "-".to_string(),
         };
         let num = |n: Option<usize>| n.map_or("-".to_string(), |n| n.to_string());
@@ -161,9 +140,9 @@ fn print_table(ctx: &Context, rows: &[Row], upstream: &str) {
         ]);
     }
     for line in table.lines() {
-        ctx.ui.data(&line);
+        ui.data(&line);
     }
-    ctx.ui.status(&format!("ahead/behind against {upstream}"));
+    ui.status(&format!("ahead/behind against {upstream}"));
 }
 
 fn dirty_text(dirty: Option<&crate::git::Dirty>) -> String {

@@ -41,6 +41,102 @@ pub fn ls_remote(dir: &Path, remote: &str, refs: &[&str]) -> Result<Vec<(String,
         .collect())
 }
 
+/// The best common ancestor of `a` and `b`, `None` when they share no history.
+pub fn merge_base(repo: &Repository, a: Oid, b: Oid) -> Option<Oid> {
+    repo.merge_base(a, b).ok()
+}
+
+/// `git merge-base A B` run in `dir`: whether the two share a commit in the history the
+/// repository has (in a shallow clone, libgit2 and git may disagree; git's answer counts).
+pub fn shares_history(dir: &Path, a: Oid, b: Oid) -> bool {
+    let (a, b) = (a.to_string(), b.to_string());
+    git(dir)
+        .output(["merge-base", a.as_str(), b.as_str()])
+        .is_ok_and(|o| o.code == 0)
+}
+
+/// A commit's subject line, `None` when it cannot be read.
+pub fn subject(repo: &Repository, commit: Oid) -> Option<String> {
+    let commit = repo.find_commit(commit).ok()?;
+    commit.summary().ok().flatten().map(str::to_string)
+}
+
+/// Whether the worktree at `dir` has `branch_ref` checked out at `at`.
+pub fn head_is(dir: &Path, branch_ref: &str, at: Oid) -> bool {
+    let Ok(repo) = Repository::open(dir) else {
+        return false;
+    };
+    repo.head()
+        .is_ok_and(|h| h.name().ok() == Some(branch_ref) && h.target() == Some(at))
+}
+
+/// Whether the commit named by `rev` (a full or short sha) is `tip` or one of its ancestors;
+/// `Some(false)` for a name that is not a commit here, `None` when it cannot be told.
+pub fn commit_on(repo: &Repository, rev: &str, tip: Oid) -> Option<bool> {
+    let Ok(obj) = repo.revparse_single(rev) else {
+        return Some(false);
+    };
+    let oid = obj.peel_to_commit().ok()?.id();
+    Some(is_ancestor(repo, oid, tip))
+}
+
+/// Whether any ref (branch, tag, remote-tracking ref, stash) contains `commit`.
+pub fn contained_in_a_ref(dir: &Path, commit: Oid) -> Result<bool, GitError> {
+    let out = git(dir).read([
+        "for-each-ref",
+        "--count=1",
+        "--format=%(refname)",
+        "--contains",
+        &commit.to_string(),
+    ])?;
+    Ok(!out.trim().is_empty())
+}
+
+/// The messages of the stash entries (`WIP on <branch>: ...`), newest first.
+pub fn stash_messages(repo: &Repository) -> Vec<String> {
+    let Ok(log) = repo.reflog("refs/stash") else {
+        return Vec::new();
+    };
+    log.iter()
+        .filter_map(|e| e.message().ok().flatten().map(str::to_string))
+        .collect()
+}
+
+/// An initialised submodule of a worktree, and whether some remote-tracking ref of its own
+/// contains its checked-out commit.
+pub struct Submodule {
+    pub path: std::path::PathBuf,
+    pub pushed: bool,
+}
+
+/// The initialised submodules of the worktree at `dir` (none when it cannot be read).
+pub fn submodules(dir: &Path) -> Vec<Submodule> {
+    let Ok(repo) = Repository::open(dir) else {
+        return Vec::new();
+    };
+    let Ok(subs) = repo.submodules() else {
+        return Vec::new();
+    };
+    subs.iter()
+        .filter_map(|sm| {
+            let sub = sm.open().ok()?;
+            let head = sub.head().ok().and_then(|h| h.target());
+            Some(Submodule {
+                path: sm.path().to_path_buf(),
+                pushed: head.is_none_or(|h| in_a_remote_ref(&sub, h)),
+            })
+        })
+        .collect()
+}
+
+fn in_a_remote_ref(repo: &Repository, commit: Oid) -> bool {
+    let Ok(refs) = repo.references_glob("refs/remotes/*") else {
+        return false;
+    };
+    refs.filter_map(|r| r.ok()?.target())
+        .any(|tip| is_ancestor(repo, commit, tip))
+}
+
 /// `ancestor` is `descendant` or one of its ancestors.
 pub fn is_ancestor(repo: &Repository, ancestor: Oid, descendant: Oid) -> bool {
     ancestor == descendant

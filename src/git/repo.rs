@@ -120,6 +120,13 @@ impl BaseRef {
 }
 
 /// Whether `name` is a configured remote.
+/// The repository as seen from one of its worktrees (a lane's own HEAD and index).
+pub fn open_worktree(path: &Path) -> Result<Repository> {
+    Repository::open(path).map_err(|e| {
+        Error::git(format!("cannot open {}", path.display())).detail(e.message().to_string())
+    })
+}
+
 pub fn has_remote(repo: &Repository, name: &str) -> bool {
     repo.find_remote(name).is_ok()
 }

@@ -5,13 +5,18 @@
 //! checkout, never from a lane) and run through `sh -c`: the one place wt uses a shell. Values
 //! from the queue (task id, owner) reach them only as `WT_*` environment variables, never spliced
 //! into the command string. Each runs in its own process group through `process`, so Ctrl-C
-//! stops it and everything it started. Never prints: the child's output streams to stderr.
+//! stops it and everything it started. Never prints: where the child's output goes (stderr, or
+//! nowhere under `--quiet`) is the caller's `Events::child_output`.
 
-use crate::config::Lane;
+use crate::config::{Config, Lane};
 use crate::error::{Error, Result};
+use crate::git::Oid;
 use crate::git::RepoInfo;
-use crate::sys::process::{self, Capture, Outcome, Spec};
+use crate::lane::task::{self, ClaimedTask};
+use crate::lane::{policy, state, Site};
+use crate::sys::events::Events;
 use crate::sys::files;
+use crate::sys::process::{self, Capture, Outcome, Spec};
 use serde::{Deserialize, Serialize};
 use std::ffi::OsString;
 use std::path::{Path, PathBuf};
@@ -47,7 +52,7 @@ pub struct Command {
 
 /// The commands to run for a lane, in order: role checks, gates, acceptance checks. A command
 /// listed twice runs once.
-pub fn plan(role_checks: &[String], gates: &[String], acceptance: &[String]) -> Vec<Command> {
+fn ordered(role_checks: &[String], gates: &[String], acceptance: &[String]) -> Vec<Command> {
     let mut out: Vec<Command> = Vec::new();
     let groups = [
         (Source::Role, role_checks),
@@ -108,8 +113,13 @@ impl CheckResult {
 }
 
 /// Run one command with `sh -c` in `worktree`, its output streamed to our stderr.
-pub fn run_one(worktree: &Path, command: &Command, env: &CheckEnv) -> Result<CheckResult> {
-    let started_at = files::now();
+pub fn run_one(
+    worktree: &Path,
+    command: &Command,
+    env: &CheckEnv,
+    output: Capture,
+) -> Result<CheckResult> {
+    let started_at = crate::sys::clock::now();
     let clock = Instant::now();
     let spec = Spec {
         program: "sh",
@@ -117,7 +127,7 @@ pub fn run_one(worktree: &Path, command: &Command, env: &CheckEnv) -> Result<Che
         dir: worktree,
         env: env.vars(),
         env_remove: &[],
-        capture: Capture::Stream,
+        capture: output,
         timeout: None,
     };
     let outcome = process::run(spec).map_err(|e| {
@@ -157,7 +167,7 @@ impl Record {
             branch: lane.branch.clone(),
             head: head.to_string(),
             task: task.map(str::to_string),
-            started_at: files::now(),
+            started_at: crate::sys::clock::now(),
             finished_at: String::new(),
             ok: true,
             checks: Vec::new(),
@@ -179,7 +189,7 @@ fn path(info: &RepoInfo, lane: &str) -> PathBuf {
 }
 
 pub fn save(info: &RepoInfo, record: &mut Record) -> Result<()> {
-    record.finished_at = files::now();
+    record.finished_at = crate::sys::clock::now();
     let text = serde_json::to_string_pretty(record).expect("a check record always serializes");
     files::write_atomic(&path(info, &record.lane), text.as_bytes())?;
     Ok(())
@@ -191,13 +201,141 @@ pub fn load(info: &RepoInfo, lane: &str) -> Option<Record> {
     serde_json::from_str(&text).ok()
 }
 
+/// `wt check`: the lane's checks, planned for its checked-out commit (the gates its branch
+/// triggers against base, its claimed task's acceptance checks), run one after another, all of
+/// them, and recorded.
+pub fn check_lane(site: &Site, events: &dyn Events, lane: &Lane) -> Result<Record> {
+    let (cfg, info) = (site.cfg, site.info);
+    let repo = info.open()?;
+    let head = state::lane_head(info, &repo, lane)?;
+    let task = task::claimed_task(info, cfg, lane)?;
+    let base_tip = site.base.tip(&repo).unwrap_or(head);
+    let gates = policy::evaluate(cfg, lane, &repo, head, base_tip, None)?.gates;
+    let commands = plan(cfg, lane, &gates, task.as_ref());
+    run_checks(events, info, lane, head, task.as_ref(), &commands, false)
+}
+
+/// Role checks, then `gates` (the `run` of each gate the branch triggers, from
+/// [`crate::lane::policy::evaluate`]), then the task's acceptance checks.
+pub fn plan(
+    cfg: &Config,
+    lane: &Lane,
+    gates: &[String],
+    task: Option<&ClaimedTask>,
+) -> Vec<Command> {
+    let role_checks = cfg
+        .role(&lane.role)
+        .map(|r| r.checks.clone())
+        .unwrap_or_default();
+    let acceptance = task
+        .map(|t| t.acceptance_checks.clone())
+        .unwrap_or_default();
+    ordered(&role_checks, gates, &acceptance)
+}
+
+/// Run `commands` in the lane's worktree, one after another, and save the record. With
+/// `fail_fast` (used by `wt merge`) the first failure ends the run.
+pub fn run_checks(
+    events: &dyn Events,
+    info: &RepoInfo,
+    lane: &Lane,
+    head: Oid,
+    task: Option<&ClaimedTask>,
+    commands: &[Command],
+    fail_fast: bool,
+) -> Result<Record> {
+    let env = CheckEnv {
+        role: lane.role.clone(),
+        lane: lane.id.clone(),
+        branch: lane.branch.clone(),
+        task: task.map(|t| t.id.clone()),
+        owner: task.and_then(|t| t.owner.clone()),
+    };
+    let mut record = Record::new(lane, &head.to_string(), task.map(|t| t.id.as_str()));
+    if commands.is_empty() {
+        events.warn(&format!(
+            "{}: no checks to run (role {} has no `checks`, no gate triggered, no acceptance checks)",
+            lane.id, lane.role
+        ));
+    }
+    let total = commands.len();
+    for (i, command) in commands.iter().enumerate() {
+        events.step(&format!(
+            "[{}/{total}] {} check in {}: {}",
+            i + 1,
+            command.source.as_str(),
+            lane.id,
+            command.command
+        ));
+        let result = run_one(&lane.path, command, &env, events.child_output())?;
+        report_one(events, &result);
+        let failed = !result.passed();
+        record.push(result);
+        if failed && fail_fast {
+            break;
+        }
+    }
+    save(info, &mut record)?;
+    Ok(record)
+}
+
+fn report_one(events: &dyn Events, result: &CheckResult) {
+    let took = duration_text(result.duration_ms);
+    if result.passed() {
+        events.success(&format!("`{}` passed ({took})", result.command));
+    } else {
+        events.failure(&format!(
+            "`{}` failed: {} ({took})",
+            result.command,
+            exit_text(result.exit_code)
+        ));
+    }
+}
+
+/// `850 ms`, `12.3 s`, `4 min 5 s`.
+pub fn duration_text(ms: u64) -> String {
+    match ms {
+        0..=999 => format!("{ms} ms"),
+        1_000..=59_999 => format!("{:.1} s", ms as f64 / 1000.0),
+        _ => format!("{} min {} s", ms / 60_000, ms % 60_000 / 1000),
+    }
+}
+
+pub fn exit_text(code: Option<i32>) -> String {
+    match code {
+        Some(c) => format!("exit {c}"),
+        None => "killed by a signal".to_string(),
+    }
+}
+
+/// The error for a run with failed checks: exit 1, each failure listed.
+pub fn failure(lane: &Lane, record: &Record) -> Error {
+    let failed = record.failed();
+    Error::refused(format!(
+        "{} of {} check(s) failed in {}",
+        failed.len(),
+        record.checks.len(),
+        lane.id
+    ))
+    .details(
+        failed
+            .iter()
+            .map(|c| format!("`{}`: {}", c.command, exit_text(c.exit_code))),
+    )
+    .hint(format!(
+        "fix them in {}, commit, then run `wt check {}` again",
+        lane.path.display(),
+        lane.id
+    ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn plan_keeps_order_and_drops_repeats() {
-        let p = plan(
+        let p = ordered(
             &["make test".into(), "make lint".into()],
             &["make codegen".into()],
             &["make test".into(), "go test ./x".into()],

@@ -3,10 +3,14 @@
 //! preflight and teardown.
 
 use crate::config::Lane;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::git::status::{self, Dirty, Operation, StatusOptions};
 use crate::git::worktrees::{self, WorktreeEntry};
+use crate::git::RepoInfo;
+use crate::lane::{task, Site};
+use crate::sys::parallel;
 use git2::{Oid, Repository};
+use std::collections::HashMap;
 use std::path::Path;
 
 #[derive(Debug, Clone)]
@@ -96,4 +100,79 @@ pub fn count_ahead_behind(state: &mut LaneState, repo: &Repository, base_tip: Op
 /// Every worktree of the repository.
 pub fn worktree_list(repo: &Repository, main: &Path, common_dir: &Path) -> Vec<WorktreeEntry> {
     worktrees::list(repo, main, common_dir)
+}
+
+/// The lane's checked-out commit; the lane must be set up.
+pub fn lane_head(info: &RepoInfo, repo: &Repository, lane: &Lane) -> Result<Oid> {
+    let entries = worktree_list(repo, &info.main, &info.common_dir);
+    let state = locate(lane, &entries);
+    match state.head().filter(|_| state.exists) {
+        Some(head) => Ok(head),
+        None => Err(Error::refused(format!(
+            "{} has no worktree at {}",
+            lane.id,
+            lane.path.display()
+        ))
+        .hint(format!("wt setup {}", lane.id))),
+    }
+}
+
+/// How many lanes `wt status` reads at once, at least (more on machines with more cores).
+const STATUS_WORKERS: usize = 8;
+
+/// Every lane's state (with the error that kept part of it unread) and each lane's claimed task.
+pub struct Survey {
+    pub states: Vec<(LaneState, Option<Error>)>,
+    /// Lane id to the task it has claimed.
+    pub tasks: HashMap<String, String>,
+}
+
+/// Read `lanes` in parallel: worktree list and base tip once, then each lane's state.
+pub fn survey(site: &Site, lanes: &[&Lane], opts: &StatusOptions) -> Result<Survey> {
+    let info = site.info;
+    let repo = info.open()?;
+    let base_tip = site.base.tip(&repo);
+    let entries = worktree_list(&repo, &info.main, &info.common_dir);
+    // why: a lane's `git status` spends about half its time waiting on the file system, so
+    // more of them at once than there are cores still pays: on a 50,000-file repo with 8 lanes
+    // and 2 cores, 8 at once took 0.60x the time of a sequential git loop, 2 at once 0.89x.
+    let workers = parallel::workers_at_least(lanes.len(), STATUS_WORKERS);
+    // why: the queue is read (or its summary recalled) while the lanes' git processes work.
+    let (states, tasks) = std::thread::scope(|s| {
+        let states = s.spawn(|| {
+            let open = || info.open();
+            parallel::map_init(workers, lanes, open, |repo, lane| {
+                let mut state = locate(lane, &entries);
+                let read = match repo {
+                    Ok(repo) => inspect(&mut state, repo, base_tip, opts),
+                    Err(e) => Err(e.clone()),
+                };
+                (state, read.err())
+            })
+        });
+        let tasks = task::claimed_tasks(site);
+        (states.join().expect("lane readers do not panic"), tasks)
+    });
+    Ok(Survey { states, tasks })
+}
+
+impl LaneState {
+    /// Something about the lane's directory a person should be warned of.
+    pub fn oddity(&self) -> Option<&'static str> {
+        if self.symlink {
+            Some("is a symlink, never followed")
+        } else if self.broken {
+            Some("has no .git file leading back to this repository")
+        } else if self.foreign {
+            Some("exists but is not this lane's worktree")
+        } else if self
+            .entry
+            .as_ref()
+            .is_some_and(|e| e.locked.as_deref() == Some("initializing"))
+        {
+            Some("was left half-made by an interrupted setup: run `wt setup`")
+        } else {
+            None
+        }
+    }
 }

@@ -3,6 +3,7 @@
 //! never compile globs (that is `compile`), word messages for grouped violations (that is
 //! `report`), call git or print.
 
+use crate::git::short_sha;
 use std::collections::{HashMap, HashSet};
 
 use globset::Candidate;
@@ -221,10 +222,10 @@ fn order_violation(
     let message = format!(
         "commit {} \"{}\" changes contract {} after implementation commit {} \"{}\"{more}: \
          contracts must come first",
-        short(&offender.sha),
+        short_sha(&offender.sha),
         offender.subject,
         w.subject,
-        short(&first_impl.sha),
+        short_sha(&first_impl.sha),
         first_impl.subject,
     );
     let fix = "reorder the branch (git rebase -i) so contract commits come before the others, \
@@ -237,9 +238,4 @@ fn order_violation(
         message,
         fix,
     }
-}
-
-/// A commit id as people read it: 12 hex digits are unique in any repository `wt` will meet.
-fn short(sha: &str) -> &str {
-    sha.get(..12).unwrap_or(sha)
 }

@@ -11,9 +11,9 @@
 //! simply recomputed; it is never fsynced.
 
 use crate::config::Lane;
+use crate::sys::files::{self, Durability};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
-use std::io::Write;
 use std::os::unix::fs::MetadataExt;
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -117,20 +117,9 @@ impl Cache {
             value,
         };
         if let Ok(bytes) = serde_json::to_vec(&stored) {
-            let _ = write(&self.path, &bytes);
+            let _ = files::replace(&self.path, &bytes, Durability::Cache);
         }
     }
-}
-
-fn write(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(".wt-tmp")
-        .tempfile_in(dir)?;
-    tmp.write_all(bytes)?;
-    tmp.persist(path).map_err(|e| e.error)?;
-    Ok(())
 }
 
 #[cfg(test)]

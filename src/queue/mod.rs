@@ -24,6 +24,7 @@ mod fast;
 mod yaml;
 
 pub mod cache;
+pub mod change;
 pub mod edit;
 pub mod model;
 pub mod parse;

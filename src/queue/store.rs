@@ -5,12 +5,12 @@
 //! take the remote's base, re-read, re-plan (a task claimed meanwhile is refused by the rules,
 //! never claimed twice) and try again. The caller holds the repository lock.
 
-use crate::config::QueueConfig;
-use crate::context::Context;
+use crate::config::{Config, QueueConfig};
 use crate::error::{Error, Result};
 use crate::git::{git, BaseRef, RepoInfo};
 use crate::queue::{self, Plan, Queue, RuleError, Task};
-use std::io::Write;
+use crate::sys::events::Events;
+use crate::sys::files;
 use std::path::{Path, PathBuf};
 
 /// How many times a rejected queue push is retried after re-reading the remote's queue.
@@ -26,25 +26,22 @@ pub struct QueueFile {
 }
 
 /// The `[queue]` table, or an error saying the queue is not configured.
-pub fn config(ctx: &Context) -> Result<&QueueConfig> {
-    ctx.config()?.queue.as_ref().ok_or_else(|| {
+pub fn config(cfg: &Config) -> Result<&QueueConfig> {
+    cfg.queue.as_ref().ok_or_else(|| {
         Error::usage("no queue configured")
             .hint("add `[queue]` with `path = \"...\"` to lanes.toml")
     })
 }
 
 /// Read and parse the queue file; errors name the line and column (exit 2).
-pub fn load(ctx: &Context) -> Result<QueueFile> {
-    let qc = config(ctx)?;
-    let path = ctx.repo()?.main.join(&qc.path);
-    read(&path, &qc.path)
+pub fn load(info: &RepoInfo, qc: &QueueConfig) -> Result<QueueFile> {
+    read(&info.main.join(&qc.path), &qc.path)
 }
 
 /// The queue when one is configured and readable; None otherwise (for status and preflight,
 /// which report rather than fail).
-pub fn try_load(ctx: &Context) -> Option<Result<QueueFile>> {
-    ctx.config().ok()?.queue.as_ref()?;
-    Some(load(ctx))
+pub fn try_load(info: &RepoInfo, cfg: &Config) -> Option<Result<QueueFile>> {
+    Some(load(info, cfg.queue.as_ref()?))
 }
 
 fn read(path: &Path, rel: &Path) -> Result<QueueFile> {
@@ -72,20 +69,18 @@ fn read(path: &Path, rel: &Path) -> Result<QueueFile> {
     })
 }
 
-/// Replace `path` with `text` so that a crash leaves either the old or the new file, never half.
+/// Replace `path` with `text`; a crash leaves the old or the new file, never half.
 pub fn write_atomic(path: &Path, text: &str) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    let mut tmp = tempfile::NamedTempFile::new_in(dir)?;
-    tmp.write_all(text.as_bytes())?;
-    tmp.as_file().sync_all()?;
-    if let Ok(meta) = std::fs::metadata(path) {
-        let _ = std::fs::set_permissions(tmp.path(), meta.permissions());
-    }
-    tmp.persist(path).map_err(|e| Error::from(e.error))?;
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
+    files::write_atomic(path, text.as_bytes())
+        .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))
+}
+
+/// What a queue change needs: the repository, the `[queue]` table, and base (found only when the
+/// change is committed, so a file-only queue works in a repository without one).
+pub struct Site<'a> {
+    pub info: &'a RepoInfo,
+    pub qc: &'a QueueConfig,
+    pub base: &'a dyn Fn() -> Result<BaseRef>,
 }
 
 /// What an applied change did.
@@ -124,27 +119,26 @@ fn task_after(q: &Queue, p: &Plan) -> Option<Task> {
 
 /// Plan a change against the current queue and apply it: file edit, commit and push as the
 /// config says. `plan` is called again after every rejected push, on the remote's queue.
-pub fn apply<F>(ctx: &Context, plan: F) -> Result<Applied>
+pub fn apply<F>(site: &Site, events: &dyn Events, plan: F) -> Result<Applied>
 where
     F: Fn(&Queue) -> Result<Plan, RuleError>,
 {
-    let qc = config(ctx)?;
-    let info = ctx.repo()?;
+    let (info, qc) = (site.info, site.qc);
     if !qc.commit {
-        let file = load(ctx)?;
+        let file = load(info, qc)?;
         let p = plan(&file.queue)?;
         edit_file(&file, &p)?;
         return Ok(Applied::new(&file, p, None));
     }
-    let base = ctx.base()?;
+    let base = (site.base)()?;
     let pushing = qc.push && base.remote.is_some();
-    undo_interrupted(ctx, info, &base, &qc.path)?;
+    undo_interrupted(events, info, &base, &qc.path)?;
     check_main(info, &base, &qc.path, pushing)?;
     for attempt in 1..=PUSH_ATTEMPTS {
         if pushing {
             catch_up(info, &base)?;
         }
-        let file = load(ctx)?;
+        let file = load(info, qc)?;
         let p = plan(&file.queue)?;
         if p.is_noop() {
             return Ok(Applied::new(&file, p, None));
@@ -155,7 +149,7 @@ where
             queue::set_fields_parsed(&file.text, &label, &file.queue, &p.task_id, &p.changes)?;
         let mut pending = Pending {
             before: before.clone(),
-            written: digest(text.as_bytes()),
+            written: crate::git::blob_id(text.as_bytes()),
             commit: None,
         };
         pending.save(info)?;
@@ -177,7 +171,7 @@ where
                 drop_commit(info, &before)?;
                 Pending::clear(info);
                 if attempt < PUSH_ATTEMPTS {
-                    ctx.ui.status(&format!(
+                    events.status(&format!(
                         "the remote's queue changed meanwhile; re-reading it (attempt {})",
                         attempt + 1
                     ));
@@ -203,8 +197,8 @@ where
 struct Pending {
     /// HEAD of the main checkout before the change.
     before: String,
-    /// A digest of the bytes written to the queue file.
-    written: u64,
+    /// The git blob id of the bytes written to the queue file (stable across versions of wt).
+    written: String,
     /// The queue commit, once made.
     commit: Option<String>,
 }
@@ -216,20 +210,13 @@ impl Pending {
 
     fn save(&self, info: &RepoInfo) -> Result<()> {
         let text = serde_json::to_string(self).expect("a pending record serializes");
-        crate::sys::files::write_atomic(&Self::path(info), text.as_bytes())?;
+        files::write_atomic(&Self::path(info), text.as_bytes())?;
         Ok(())
     }
 
     fn clear(info: &RepoInfo) {
-        let _ = crate::sys::files::remove(&Self::path(info));
+        let _ = files::remove(&Self::path(info));
     }
-}
-
-fn digest(bytes: &[u8]) -> u64 {
-    use std::hash::{Hash, Hasher};
-    let mut h = std::collections::hash_map::DefaultHasher::new();
-    bytes.hash(&mut h);
-    h.finish()
 }
 
 /// Undo exactly what an interrupted queue change left (see [`Pending`]), so that the change is
@@ -237,7 +224,12 @@ fn digest(bytes: &[u8]) -> u64 {
 /// edited file is put back only if it still holds the bytes wt wrote (nobody's work since).
 /// Called under the repository lock, by queue changes and by `wt merge` before it judges the
 /// main checkout.
-pub fn undo_interrupted(ctx: &Context, info: &RepoInfo, base: &BaseRef, rel: &Path) -> Result<()> {
+pub fn undo_interrupted(
+    events: &dyn Events,
+    info: &RepoInfo,
+    base: &BaseRef,
+    rel: &Path,
+) -> Result<()> {
     let path = Pending::path(info);
     let Ok(text) = std::fs::read_to_string(&path) else {
         return Ok(());
@@ -264,11 +256,11 @@ pub fn undo_interrupted(ctx: &Context, info: &RepoInfo, base: &BaseRef, rel: &Pa
         };
         if !landed {
             drop_commit(info, &pending.before)?;
-            ctx.ui.warn("an interrupted queue change had committed without pushing; dropped that commit, planning again");
+            events.warn("an interrupted queue change had committed without pushing; dropped that commit, planning again");
         }
     } else if head == pending.before {
         let current = std::fs::read(info.main.join(rel)).unwrap_or_default();
-        if digest(&current) == pending.written {
+        if crate::git::blob_id(&current) == pending.written {
             git(&info.main).run([
                 std::ffi::OsStr::new("checkout"),
                 "--quiet".as_ref(),
@@ -276,7 +268,7 @@ pub fn undo_interrupted(ctx: &Context, info: &RepoInfo, base: &BaseRef, rel: &Pa
                 "--".as_ref(),
                 rel.as_os_str(),
             ])?;
-            ctx.ui.warn(&format!(
+            events.warn(&format!(
                 "an interrupted queue change had edited {} without committing; put it back, planning again",
                 rel.display()
             ));
@@ -312,7 +304,7 @@ fn check_main(info: &RepoInfo, base: &BaseRef, rel: &Path, pushing: bool) -> Res
         ))
         .hint(format!(
             "git -C {} switch {}",
-            crate::ui::quote_path(&info.main),
+            crate::sys::quote::quote_path(&info.main),
             base.name
         )));
     }
@@ -477,9 +469,4 @@ fn drop_commit(info: &RepoInfo, before: &str) -> Result<()> {
         .run(["reset", "--quiet", "--keep", before])
         .map_err(|e| e.context("cannot drop the unpushed queue commit"))?;
     Ok(())
-}
-
-/// Now, as the queue stores times.
-pub fn now() -> String {
-    humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string()
 }

@@ -1,30 +1,55 @@
 //! wt's own files under `<common dir>/wt/` (check records, merge journals, handoffs): written
 //! atomically (temp file in the same directory, fsync, rename), so a crash leaves the old file or
-//! the new one, never half of one. Also the time stamps they carry.
+//! the new one, never half of one.
 
 use std::fs;
 use std::io::Write;
 use std::path::Path;
-use std::time::SystemTime;
 
-/// Replace `path` with `bytes` atomically, creating its directory.
+/// Whether a write must survive a power cut, or only a crash of wt.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub enum Durability {
+    /// fsync the file and its directory: records, journals, the queue file.
+    Synced,
+    /// No fsync: a cache, where a lost write only costs speed.
+    Cache,
+}
+
+/// Replace `path` with `bytes` atomically, creating its directory: a durable record.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = path
-        .parent()
-        .ok_or_else(|| std::io::Error::other("a record path has a directory"))?;
+    replace(path, bytes, Durability::Synced)
+}
+
+/// Replace `path` with `bytes`: a temp file (`.wt-tmp*`, so that a run after a kill can find
+/// leftovers) in the same directory, renamed over the old file, whose permissions it keeps.
+pub fn replace(path: &Path, bytes: &[u8], durability: Durability) -> std::io::Result<()> {
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d,
+        _ => Path::new("."),
+    };
     fs::create_dir_all(dir)?;
     let mut tmp = tempfile::Builder::new()
-        .prefix(".wt-tmp")
+        .prefix(TEMP_PREFIX)
         .tempfile_in(dir)?;
     tmp.write_all(bytes)?;
-    tmp.as_file().sync_all()?;
+    if durability == Durability::Synced {
+        tmp.as_file().sync_all()?;
+    }
+    if let Ok(meta) = fs::metadata(path) {
+        let _ = fs::set_permissions(tmp.path(), meta.permissions());
+    }
     tmp.persist(path).map_err(|e| e.error)?;
     // why: the rename is durable only once the directory entry is on disk too.
-    if let Ok(d) = fs::File::open(dir) {
-        let _ = d.sync_all();
+    if durability == Durability::Synced {
+        if let Ok(d) = fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
     }
     Ok(())
 }
+
+/// The name every temp file of wt starts with.
+pub const TEMP_PREFIX: &str = ".wt-tmp";
 
 /// Remove `path`; a file that is already gone is not an error.
 pub fn remove(path: &Path) -> std::io::Result<()> {
@@ -34,14 +59,11 @@ pub fn remove(path: &Path) -> std::io::Result<()> {
     }
 }
 
-/// `2026-01-01T00:00:00Z`
-pub fn now() -> String {
-    humantime::format_rfc3339_seconds(SystemTime::now()).to_string()
-}
-
-/// `20260101T000000Z` from an RFC 3339 time: safe in a file name.
-pub fn file_stamp(rfc3339: &str) -> String {
-    rfc3339.chars().filter(|c| *c != '-' && *c != ':').collect()
+/// For `#[serde(serialize_with)]` on path fields of JSON output: a path that is not UTF-8 (git
+/// allows any bytes) is shown with U+FFFD in place of its bad bytes instead of failing the
+/// whole document.
+pub fn lossy_path<S: serde::Serializer>(path: &std::path::Path, s: S) -> Result<S::Ok, S::Error> {
+    s.serialize_str(&path.to_string_lossy())
 }
 
 #[cfg(test)]
@@ -59,10 +81,5 @@ mod tests {
         assert_eq!(names.len(), 1, "no temp file left behind");
         remove(&path).unwrap();
         remove(&path).unwrap();
-    }
-
-    #[test]
-    fn stamps_are_file_names() {
-        assert_eq!(file_stamp("2026-01-01T00:00:00Z"), "20260101T000000Z");
     }
 }

@@ -55,6 +55,8 @@ pub enum Capture {
     Both,
     /// Streamed to our stderr so that stdout stays data-only (check commands).
     Stream,
+    /// Dropped (check commands under `--quiet`).
+    Discard,
 }
 
 pub struct Spec<'a> {
@@ -94,6 +96,7 @@ pub fn run(spec: Spec<'_>) -> io::Result<Outcome> {
     expr = match spec.capture {
         Capture::Both => expr.stdout_capture().stderr_capture(),
         Capture::Stream => expr.stdout_to_stderr(),
+        Capture::Discard => expr.stdout_null().stderr_null(),
     };
     let handle = expr.start()?;
     let pids = handle.pids();

@@ -2,19 +2,33 @@
 //! (status, warnings, hints, errors) go to stderr and vanish under `--quiet`. Nothing outside this
 //! module prints. A closed stdout (`wt status | head -1`) ends the process quietly with exit 0.
 
-mod check;
+pub mod handoff;
 mod progress;
 mod prompt;
 mod style;
 pub mod table;
 
-pub use check::{Check, CheckStatus};
+pub use crate::lane::findings::{Check, CheckStatus};
 pub use progress::Progress;
 pub use style::{ColorChoice, Style};
 
 use crate::error::Error;
 use serde::Serialize;
 use std::io::{self, IsTerminal, Write};
+
+/// What a command hands `ui` when it is done: the same data as JSON (with `--json`) or as text.
+/// `Ui::report` chooses; no command decides JSON versus text by itself.
+pub trait Report: Serialize {
+    /// Lines for people on stderr, in text and JSON mode alike (`--quiet` drops them).
+    fn tell(&self, _ui: &Ui) {}
+    /// The text form of the data, on stdout.
+    fn show(&self, ui: &Ui);
+}
+
+/// A report that is also a file people keep (`wt handoff --out`): JSON or its text form.
+pub trait Document: Serialize {
+    fn text(&self) -> String;
+}
 
 pub struct Ui {
     quiet: bool,
@@ -58,6 +72,25 @@ impl Ui {
     pub fn json<T: Serialize + ?Sized>(&self, value: &T) {
         let text = serde_json::to_string_pretty(value).expect("wt's JSON values always serialize");
         write_stdout(format_args!("{text}\n"));
+    }
+
+    /// A command's report: its messages for people, then its data as JSON or as text.
+    pub fn report<R: Report + ?Sized>(&self, report: &R) {
+        report.tell(self);
+        if self.json {
+            self.json(report);
+        } else {
+            report.show(self);
+        }
+    }
+
+    /// A document's contents as the output mode asks: pretty JSON, or its text form.
+    pub fn document<D: Document + ?Sized>(&self, doc: &D) -> String {
+        if self.json {
+            serde_json::to_string_pretty(doc).expect("wt's JSON values always serialize") + "\n"
+        } else {
+            doc.text()
+        }
     }
 
     /// A progress or status message for people.
@@ -107,6 +140,14 @@ impl Ui {
         for line in &err.details {
             write_stderr(format_args!("    {}\n", printable(line)));
         }
+        // why: most causes are already quoted in the message; show only what it does not say.
+        for cause in err
+            .causes()
+            .iter()
+            .filter(|c| !err.message.contains(c.as_str()))
+        {
+            write_stderr(format_args!("    caused by: {}\n", printable(cause)));
+        }
         for hint in &err.hints {
             write_stderr(format_args!(
                 "{} {}\n",
@@ -114,6 +155,12 @@ impl Ui {
                 printable(hint)
             ));
         }
+    }
+
+    /// The end of a failed command: the error, rendered once, and the exit code it carries.
+    pub fn fail(&self, err: &Error) -> u8 {
+        self.error(err);
+        err.exit_code()
     }
 
     /// A progress bar for multi-lane work: only on a terminal, never with --quiet or --json.
@@ -177,12 +224,38 @@ impl Ui {
     }
 }
 
-/// For `#[serde(serialize_with)]` on path fields of JSON output: a path that is not UTF-8 (git
-/// allows any bytes) is shown with U+FFFD in place of its bad bytes instead of failing the
-/// whole document.
-pub fn lossy_path<S: serde::Serializer>(path: &std::path::Path, s: S) -> Result<S::Ok, S::Error> {
-    s.serialize_str(&path.to_string_lossy())
+/// The domain layers' messages, shown as `Ui` shows its own.
+impl crate::sys::events::Events for Ui {
+    fn step(&self, what: &str) {
+        Ui::step(self, what)
+    }
+    fn status(&self, what: &str) {
+        Ui::status(self, what)
+    }
+    fn warn(&self, what: &str) {
+        Ui::warn(self, what)
+    }
+    fn success(&self, what: &str) {
+        Ui::success(self, what)
+    }
+    fn progress(&self, len: usize, what: &str) -> Box<dyn crate::sys::events::Ticker> {
+        Box::new(Ui::progress(self, len, what))
+    }
+    fn failure(&self, what: &str) {
+        Ui::status(self, &format!("{} {what}", self.style.red("✗")))
+    }
+    /// why: `--quiet` leaves only errors on stderr, and a check's own output is not an error
+    /// (its failure is reported by wt with its exit code).
+    fn child_output(&self) -> crate::sys::process::Capture {
+        if self.quiet {
+            crate::sys::process::Capture::Discard
+        } else {
+            crate::sys::process::Capture::Stream
+        }
+    }
 }
+
+pub use crate::sys::files::lossy_path;
 
 /// Messages for people: a closed stderr (`2>&- `, a reader gone) is not worth a panic.
 fn write_stderr(args: std::fmt::Arguments<'_>) {
@@ -217,31 +290,10 @@ fn write_stdout(args: std::fmt::Arguments<'_>) {
     }
 }
 
-/// A path as it should appear in a command the user may paste into a shell: unchanged when every
-/// character is plainly safe, else in single quotes (`'/tmp/main repo-A'`).
-pub fn quote_path(path: &std::path::Path) -> String {
-    quote_word(&path.to_string_lossy())
-}
+pub use crate::sys::quote::{quote_path, quote_word};
 
-/// One shell word, single-quoted when it holds anything but `[A-Za-z0-9/._,:@%+=-]`.
-pub fn quote_word(word: &str) -> String {
-    let safe = |c: char| c.is_ascii_alphanumeric() || "/._,:@%+=-".contains(c);
-    if !word.is_empty() && word.chars().all(safe) {
-        return word.to_string();
-    }
-    // why: inside single quotes only `'` itself is special; close, escape it, reopen.
-    format!("'{}'", word.replace('\'', r"'\''"))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::quote_word;
-
-    #[test]
-    fn quotes_only_when_needed() {
-        assert_eq!(quote_word("/tmp/lanes/p-A"), "/tmp/lanes/p-A");
-        assert_eq!(quote_word("/tmp/main repo-A"), "'/tmp/main repo-A'");
-        assert_eq!(quote_word("it's"), r"'it'\''s'");
-        assert_eq!(quote_word(""), "''");
-    }
+/// `wt setup --json` (and `wt teardown --recreate --json`): one row per lane. People were told
+/// each lane's line as it was set up.
+impl Report for Vec<crate::lane::setup::Done> {
+    fn show(&self, _ui: &Ui) {}
 }

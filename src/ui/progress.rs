@@ -58,3 +58,15 @@ impl Drop for Progress {
         self.finish();
     }
 }
+
+impl crate::sys::events::Ticker for Progress {
+    fn message(&self, what: &str) {
+        Progress::message(self, what)
+    }
+    fn inc(&self) {
+        Progress::inc(self)
+    }
+    fn finish(&self) {
+        Progress::finish(self)
+    }
+}

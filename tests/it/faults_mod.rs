@@ -162,7 +162,10 @@ pub fn t(env: &Env) -> String {
 /// Spawn `wt args` in `dir` with `T` set and output captured.
 pub fn spawn(env: &Env, dir: &Path, args: &[&str]) -> Child {
     let mut cmd = env.wt_command(dir, args);
+    // why: a spawned wt is held by a hook until the test releases it; a network timeout would
+    // race that pause on a loaded machine (f49 failed so). Tests of the timeout set their own.
     cmd.env("T", env.base_dir())
+        .env("WT_NETWORK_TIMEOUT", "3600")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());
     cmd.spawn().expect("spawn wt")

@@ -380,8 +380,8 @@ fn an_implementation_commit_before_a_contract_commit_is_refused() {
             &format!(
                 "contract_order: commit {} \"late contract\" changes contract doc/api/x.yaml \
                  after implementation commit {} \"implementation\": contracts must come first",
-                &contract[..12],
-                &implementation[..12]
+                &contract[..7],
+                &implementation[..7]
             ),
             "hint: reorder the branch (git rebase -i)",
         ],

@@ -89,7 +89,7 @@ fn a_clean_lane_on_base_is_removed_with_its_branch() {
         .stderr_has("A-backend: removed worktree")
         .stderr_has(&format!(
             "deleted branch agent/A-backend (was {})",
-            &tip[..8]
+            &tip[..7]
         ));
     assert!(!lane.exists());
     assert!(!has_branch(&env, "agent/A-backend"));
@@ -178,12 +178,12 @@ fn refuses_a_detached_head_that_no_ref_contains() {
         .code(1)
         .stderr_has(&format!(
             "HEAD is detached at {} and no branch or tag contains it",
-            &lost[..8]
+            &lost[..7]
         ))
         .stderr_has(&format!(
             "git -C {} branch keep-{}",
             quoted(&lane),
-            &lost[..8]
+            &lost[..7]
         ));
     before.unchanged(&env);
     assert_eq!(head_of(&env, &lane), lost);
@@ -327,7 +327,7 @@ fn a_lane_dir_deleted_by_hand_is_pruned_and_reported() {
     env.wt(&["teardown", "A-backend"])
         .code(1)
         .stderr_has("HEAD is detached at")
-        .stderr_has(&format!("git branch keep-{} {lost}", &lost[..8]));
+        .stderr_has(&format!("git branch keep-{} {lost}", &lost[..7]));
     assert_eq!(before, snapshot(&env));
 }
 

@@ -1,4 +1,5 @@
-//! A named check with ok / warn / fail and a one-line fix: preflight's unit of report.
+//! A named finding with ok / warn / fail and a one-line fix: preflight's unit of report, as data
+//! (`ui` renders it).
 
 use serde::Serialize;
 
