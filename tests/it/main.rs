@@ -28,6 +28,7 @@ mod queue;
 mod queue_cache;
 mod queue_git;
 mod setup;
+mod snapshots_cli;
 mod status;
 mod support;
 mod sync;

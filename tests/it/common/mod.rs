@@ -304,3 +304,18 @@ pub fn write_file(path: &Path, content: &str) {
     }
     fs::write(path, content).unwrap();
 }
+
+/// Exit code, stdout and stderr of `run` as one text, the test's temp dir replaced by `[TMP]`:
+/// what a snapshot of a command's human output holds.
+pub fn scrub(env: &Env, run: &Run) -> String {
+    let raw = env.tmp.path().to_str().unwrap().to_string();
+    let canonical = env.tmp.path().canonicalize().unwrap();
+    let canonical = canonical.to_str().unwrap();
+    let clean = |s: &str| s.replace(canonical, "[TMP]").replace(&raw, "[TMP]");
+    format!(
+        "exit {}\n--- stdout\n{}--- stderr\n{}",
+        run.code,
+        clean(&run.stdout),
+        clean(&run.stderr)
+    )
+}
