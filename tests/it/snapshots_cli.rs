@@ -3,9 +3,9 @@
 //! `[DURATION]`, wall-clock timestamps `[TIME]` or `[STAMP]`; commit dates and identities are
 //! fixed by the sealed environment, so commit ids are stable and kept.
 
+use crate::common::queue::{qenv, QUEUE};
+use crate::common::world::*;
 use crate::common::{scrub, write_file, Env, Run, DEFAULT_CONFIG};
-use crate::queue::{qenv, QUEUE};
-use crate::support::*;
 
 /// Durations and wall-clock times, whatever command prints them.
 const FILTERS: [(&str, &str); 3] = [

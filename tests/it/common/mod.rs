@@ -4,7 +4,10 @@
 
 #![allow(dead_code)]
 
+pub mod faults;
 pub mod oracle;
+pub mod queue;
+pub mod world;
 
 use std::ffi::OsStr;
 use std::fs;
@@ -32,8 +35,10 @@ pub struct Env {
     pub root: PathBuf,
 }
 
-/// The outcome of one `wt` or `git` run.
+/// The outcome of one `wt` or `git` run. Every run's exit code is asserted (`code`, `ok`) or
+/// read; a test that truly does not care says why next to a `let _ =`.
 #[derive(Debug)]
+#[must_use = "assert the exit code (`.ok()`, `.code(n)`) or say why it does not matter"]
 pub struct Run {
     pub code: i32,
     pub stdout: String,
