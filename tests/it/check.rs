@@ -1,6 +1,6 @@
 //! `wt check`: run the role's checks in the lane, with `WT_*` in the environment, and record them.
 
-use crate::support::*;
+use crate::common::world::*;
 use std::fs;
 
 fn record(env: &crate::common::Env) -> serde_json::Value {

@@ -201,15 +201,7 @@ fn help_lists_commands_in_the_playbook_order() {
 #[test]
 fn config_errors_read_the_same_every_time() {
     let env = Env::bare();
-    let tmp = env.tmp.path().canonicalize().unwrap();
-    let scrub = |run: &Run| {
-        format!(
-            "exit {}\n--- stdout\n{}--- stderr\n{}",
-            run.code,
-            run.stdout,
-            run.stderr.replace(tmp.to_str().unwrap(), "[TMP]")
-        )
-    };
+    let scrub = |run: &Run| crate::common::scrub(&env, run);
     insta::assert_snapshot!("missing_config", scrub(&env.wt(&["status"])));
     env.write(
         "lanes.toml",

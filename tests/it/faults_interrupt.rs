@@ -4,10 +4,10 @@
 //! locked or half-made worktree and no rebase behind. The SIGKILL tests of a merge's check and
 //! pushes are in `merge.rs` (`killed_*`); these add setup, sync, and SIGINT for all three.
 
+use crate::common::faults::*;
 use crate::common::oracle::{assert_no_half_state, Snapshot};
+use crate::common::world::{config_with_checks, is_ancestor, remote_rev, wt_files};
 use crate::common::Env;
-use crate::faults_mod::*;
-use crate::support::{config_with_checks, is_ancestor, remote_rev, wt_files};
 use std::process::Child;
 
 /// How a test interrupts `wt`.
@@ -47,7 +47,7 @@ fn slow_checkout(env: &Env) {
     env.git(&["add", ".gitattributes", "slow.txt"]);
     env.git(&["commit", "-q", "-m", "a file that is slow to check out"]);
     env.git(&["push", "-q", "origin", "master"]);
-    let pause = crate::support::pause_point("checkout", "$$");
+    let pause = crate::common::world::pause_point("checkout", "$$");
     env.git(&[
         "config",
         "filter.slow.smudge",
@@ -187,7 +187,7 @@ fn merged_once(env: &Env) {
 fn f43_merge_interrupted_during_a_slow_check_the_rerun_lands_once() {
     let checks = format!(
         r#"['''[ -e "$T/release" ] || {{ {}; }}''']"#,
-        crate::support::pause_point("check", "$$")
+        crate::common::world::pause_point("check", "$$")
     );
     let env = Env::with_config(&config_with_checks(&checks));
     env.wt(&["setup", LANE]).ok();

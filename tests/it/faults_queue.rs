@@ -5,9 +5,9 @@
 //! cannot use is an exit 2 naming the line, and is never rewritten or committed; nothing from
 //! the file is ever executed.
 
+use crate::common::faults::*;
 use crate::common::oracle::Snapshot;
 use crate::common::{write_file, Env};
-use crate::faults_mod::*;
 use std::fs;
 
 /// A world with `text` as the queue, committed and pushed; no lane set up (claims need none).
@@ -196,7 +196,8 @@ fn claim_killed_at(hook_name: &str, condition: &str) {
     );
     let paused = wait_paused(&env, &mut wt, "queue");
     signal(wt.id(), "-KILL");
-    finish(wt);
+    // Killed by the signal: no exit code.
+    finish(wt).code(-1);
     // why: SIGTERM, so the orphaned git removes its own index.lock as it dies (a SIGKILLed
     // git leaves a stale lock: F45, which wt reports and never deletes).
     signal_group_of(&paused, "-TERM");

@@ -4,10 +4,10 @@
 //! `WT_NETWORK_TIMEOUT` (set to 3 s here) and its process group killed: exit 3, the lane as it
 //! was, nothing left running, no prompt.
 
+use crate::common::faults::*;
 use crate::common::oracle::{assert_no_half_state, Snapshot};
+use crate::common::world::{is_ancestor, remote_rev};
 use crate::common::Env;
-use crate::faults_mod::*;
-use crate::support::{is_ancestor, remote_rev};
 
 const TIMEOUT: (&str, &str) = ("WT_NETWORK_TIMEOUT", "3");
 

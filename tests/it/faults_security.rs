@@ -4,10 +4,10 @@
 //! a lane that edits the config judging it. Config errors are exit 2 naming `lanes.toml:LINE:`,
 //! nothing is created, and nothing is ever executed.
 
+use crate::common::faults::*;
 use crate::common::oracle::Snapshot;
+use crate::common::world::remote_rev;
 use crate::common::{write_file, Env};
-use crate::faults_mod::*;
-use crate::support::remote_rev;
 use std::ffi::OsStr;
 use std::fs;
 use std::os::unix::ffi::OsStrExt;

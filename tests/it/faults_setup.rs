@@ -2,10 +2,10 @@
 //! F47): another process's config lock, a moved main checkout, a base that cannot be found, a
 //! bare hub, a shallow clone, a repository owned by someone else, parallel setups.
 
+use crate::common::faults::*;
 use crate::common::oracle::{assert_no_half_state, Snapshot};
+use crate::common::world::remote_rev;
 use crate::common::{Env, DEFAULT_CONFIG};
-use crate::faults_mod::*;
-use crate::support::remote_rev;
 use std::fs;
 
 /// Everything under the test's temp dir, for "nothing was created" checks.

@@ -2,10 +2,10 @@
 //! leaves every commit reachable, the lane's status (ignored files included), the refs and the
 //! remote as they were, exits with SPEC's code and names the fix.
 
+use crate::common::faults::*;
 use crate::common::oracle::{assert_no_half_state, Snapshot};
+use crate::common::world::{hook, is_ancestor, remote_rev, rev_at};
 use crate::common::{write_file, Env};
-use crate::faults_mod::*;
-use crate::support::{hook, is_ancestor, remote_rev, rev_at};
 use std::fs;
 
 fn lane_ref() -> String {
@@ -234,7 +234,7 @@ fn f46_a_stale_lock_on_a_remote_tracking_ref_fails_the_fetch_and_changes_nothing
 #[test]
 fn f48_parallel_syncs_of_different_lanes_serialize_and_all_land() {
     let env = Env::new();
-    crate::support::setup_lanes(&env);
+    crate::common::world::setup_lanes(&env);
     let lanes = ["A-backend", "B-ui-1", "B-ui-2"];
     for (i, lane) in lanes.iter().enumerate() {
         env.commit_file(
@@ -276,7 +276,7 @@ fn f48_parallel_syncs_of_different_lanes_serialize_and_all_land() {
 #[test]
 fn f49_a_human_commit_while_sync_pushes_is_kept_and_a_second_wt_exits_5() {
     let env = Env::new();
-    crate::support::setup_lanes(&env);
+    crate::common::world::setup_lanes(&env);
     let dir = env.lane(LANE);
     env.commit_file(&dir, "cmd/a.go", "a\n", "lane work");
     move_base(&env, "other.txt", "x\n");
@@ -313,8 +313,10 @@ fn f49_a_human_commit_while_sync_pushes_is_kept_and_a_second_wt_exits_5() {
         "wt pushed the tip it rebased, not a later one"
     );
     assert!(is_ancestor(&env, &env.main, &pushed, &human));
-    // The next sync pushes the human commit with a lease on what wt pushed.
-    env.wt(&["sync", LANE]).ok();
+    // The next sync pushes the human commit with a lease on what wt pushed (with `T` set, so the
+    // pre-push hook sees the release marker and lets this push through).
+    env.wt_with(&env.main, &["sync", LANE], &[("T", &t(&env))])
+        .ok();
     assert_eq!(remote_rev(&env, &lane_ref()), human);
     assert_no_half_state(&env);
 }

@@ -1,7 +1,7 @@
 //! `wt handoff`: the playbook's report, from the template, with the recorded checks.
 
+use crate::common::world::*;
 use crate::common::DEFAULT_CONFIG;
-use crate::support::*;
 use std::fs;
 
 /// Replace the run's shas and check durations with stable tokens.

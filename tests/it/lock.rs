@@ -1,8 +1,8 @@
 //! The repository lock (SPEC section 4): a second mutating `wt` waits `--wait` seconds and exits 5
 //! naming the holder; read-only commands ignore it; a killed holder frees it at once.
 
+use crate::common::oracle::refs_and_worktrees;
 use crate::common::Env;
-use crate::setup::snapshot;
 use std::fs;
 use std::os::unix::fs::PermissionsExt;
 use std::process::Stdio;
@@ -55,7 +55,7 @@ fn a_second_mutating_command_waits_then_exits_5_naming_the_holder() {
     }
     let _sleep = KillOnDrop(fs::read_to_string(&pid_file).unwrap().trim().parse().ok());
 
-    let before = snapshot(&env);
+    let before = refs_and_worktrees(&env);
     let start = Instant::now();
     env.wt(&["setup", "--wait", "1", "B-ui"])
         .code(5)
@@ -70,7 +70,7 @@ fn a_second_mutating_command_waits_then_exits_5_naming_the_holder() {
         ));
     let waited = start.elapsed();
     assert!(waited >= Duration::from_secs(1), "gave up after {waited:?}");
-    assert_eq!(before, snapshot(&env));
+    assert_eq!(before, refs_and_worktrees(&env));
     assert!(!env.lane("B-ui-1").exists());
 
     // Readers take no lock.

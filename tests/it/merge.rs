@@ -1,7 +1,8 @@
 //! `wt merge`: fast-forward only, never forced, nothing half-done, exactly once after a crash.
 
+use crate::common::oracle::all_refs;
+use crate::common::world::*;
 use crate::common::{write_file, Env, DEFAULT_CONFIG};
-use crate::support::*;
 use std::fs;
 use std::path::Path;
 use std::process::Child;

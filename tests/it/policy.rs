@@ -3,8 +3,8 @@
 //! leaves the remote base, the local base and the lane branch where they were; every allowed case
 //! merges. Gates leave marker files under `$T` so a test can tell which ones ran.
 
+use crate::common::world::*;
 use crate::common::{Env, Run};
-use crate::support::*;
 use serde_json::Value;
 use std::fs;
 use std::path::PathBuf;
@@ -175,7 +175,13 @@ impl World {
 
     /// `wt merge LANE` lands the lane tip on the remote and local base.
     #[track_caller]
-    fn merge_ok(&self, lane: &str, extra: &[&str]) -> Run {
+    fn merge_ok(&self, lane: &str, extra: &[&str]) {
+        let _run = self.merge_ok_run(lane, extra);
+    }
+
+    /// As `merge_ok`, returning the run for more assertions.
+    #[track_caller]
+    fn merge_ok_run(&self, lane: &str, extra: &[&str]) -> Run {
         let mut args = vec!["merge"];
         args.extend_from_slice(extra);
         args.push(lane);
@@ -287,7 +293,7 @@ fn owned_and_unowned_paths_merge() {
     dry.ok();
     assert_eq!(dry.json()["would_merge"], true);
     assert_eq!(dry.json()["violations"], serde_json::json!([]));
-    let r = w.merge_ok("A-backend", &["--json"]);
+    let r = w.merge_ok_run("A-backend", &["--json"]);
     let summary = r.json();
     assert_eq!(summary["merged"], true);
     let files: Vec<&str> = summary["files"]

@@ -1,8 +1,8 @@
 //! `wt preflight LANE`: each check of SPEC section 5 that exists, its exit code and one-line fix,
 //! the JSON shape, make-style words, and that it takes no lock.
 
+use crate::common::oracle::refs_and_worktrees;
 use crate::common::{write_file, Env, Run};
-use crate::setup::snapshot;
 use serde_json::Value;
 use std::fs;
 
@@ -285,12 +285,12 @@ fn a_dead_remote_with_fetch_is_a_failed_check() {
 fn takes_no_lock() {
     let env = set_up();
     let lock = env.hold_lock();
-    let before = snapshot(&env);
+    let before = refs_and_worktrees(&env);
     let start = std::time::Instant::now();
     env.wt(&["preflight", "--wait", "5", "A-backend"]).ok();
     assert!(start.elapsed() < std::time::Duration::from_secs(4));
     // A command that does take it gives up, proving the lock was really held.
     env.wt(&["setup", "--wait", "0"]).code(5);
-    assert_eq!(before, snapshot(&env));
+    assert_eq!(before, refs_and_worktrees(&env));
     drop(lock);
 }

@@ -2,240 +2,10 @@
 //! the queue file's bytes and the refs (local and remote), not only exit codes: a refusal leaves
 //! both exactly as they were, a change is one commit on base, pushed.
 
-use crate::common::{write_file, Env, Run, DEFAULT_CONFIG};
+use crate::common::queue::*;
+use crate::common::{write_file, Env, Run};
 use serde_json::Value;
 use std::fs;
-use std::path::{Path, PathBuf};
-
-/// Where the tests keep the queue, relative to the main checkout.
-pub const Q: &str = "doc/queue.yaml";
-
-/// Every field a task has in `--json` output, in order.
-pub const FIELDS: [&str; 18] = [
-    "id",
-    "title",
-    "role",
-    "lane",
-    "status",
-    "owner",
-    "branch",
-    "depends_on",
-    "acceptance_checks",
-    "blocked_by",
-    "claimed_at",
-    "completed_at",
-    "merged_commit",
-    "parent_id",
-    "slice",
-    "merge_order",
-    "description",
-    "notes",
-];
-
-/// A queue for the default roles. `{BASE}` becomes the initial commit, so A-0 is done on base.
-/// A-1 is ready for A-backend; A-2 waits on A-1. B-1 is pinned to lane 2 of B-ui; B-2 and B-3
-/// suit either lane.
-pub const QUEUE: &str = r#"version: 1
-tasks:
-  - id: A-0
-    title: Done already
-    role: A-backend
-    status: done
-    acceptance_checks: ["true"]
-    merged_commit: "{BASE}"
-  - id: A-1
-    title: First backend slice
-    role: A-backend
-    status: todo
-    depends_on: [A-0]
-    acceptance_checks: ["true"]
-  - id: A-2
-    title: Second backend slice
-    role: A-backend
-    status: todo
-    depends_on: [A-1]
-    acceptance_checks: ["true"]
-  - id: B-1
-    title: Lane two only
-    role: B-ui
-    lane: 2
-    status: todo
-    acceptance_checks: ["true"]
-  - id: B-2
-    title: Any lane
-    role: B-ui
-    status: todo
-    acceptance_checks: ["true"]
-  - id: B-3
-    title: Any lane too
-    role: B-ui
-    status: todo
-    acceptance_checks: ["true"]
-"#;
-
-/// The default test config with a `[queue]` table; `opts` adds lines to it.
-pub fn config(opts: &str) -> String {
-    format!("{DEFAULT_CONFIG}\n[queue]\npath = \"{Q}\"\n{opts}\n")
-}
-
-/// A world whose queue (`queue`, with `{BASE}` filled in) is committed on master and pushed.
-pub fn qenv(opts: &str, queue: &str) -> Env {
-    let env = Env::with_config(&config(opts));
-    put_queue(&env, &env.main, queue);
-    env
-}
-
-/// Commit `queue` as the queue file in `dir` and push it, as a person editing it by hand would.
-pub fn put_queue(env: &Env, dir: &Path, queue: &str) {
-    let text = queue.replace(
-        "{BASE}",
-        &env.git_at(dir, &["rev-list", "--max-parents=0", "HEAD"]),
-    );
-    write_file(&dir.join(Q), &text);
-    commit_queue(env, dir, "queue by hand");
-}
-
-pub fn commit_queue(env: &Env, dir: &Path, msg: &str) {
-    env.git_at(dir, &["add", "--", Q]);
-    env.git_at(dir, &["commit", "-q", "-m", msg]);
-    env.git_at(dir, &["push", "-q", "origin", "HEAD:master"]);
-}
-
-pub fn queue_bytes(dir: &Path) -> Vec<u8> {
-    fs::read(dir.join(Q)).unwrap()
-}
-
-pub fn queue_text(env: &Env) -> String {
-    String::from_utf8(queue_bytes(&env.main)).unwrap()
-}
-
-/// Everything a refusal must leave as it was.
-#[derive(Debug, PartialEq, Eq)]
-pub struct Snapshot {
-    file: Vec<u8>,
-    refs: String,
-    remote: String,
-    status: String,
-}
-
-impl Snapshot {
-    pub fn take(env: &Env) -> Snapshot {
-        Snapshot {
-            file: queue_bytes(&env.main),
-            refs: env.refs(),
-            remote: env.remote_refs(),
-            status: env.status_of(&env.main),
-        }
-    }
-
-    #[track_caller]
-    pub fn unchanged(&self, env: &Env, what: &str) {
-        let now = Snapshot::take(env);
-        assert!(
-            now.file == self.file,
-            "{what}: the queue file changed\n--- before\n{}\n--- after\n{}",
-            String::from_utf8_lossy(&self.file),
-            String::from_utf8_lossy(&now.file)
-        );
-        assert_eq!(now.refs, self.refs, "{what}: local refs changed");
-        assert_eq!(now.remote, self.remote, "{what}: remote refs changed");
-        assert_eq!(now.status, self.status, "{what}: the main checkout changed");
-    }
-}
-
-/// Subjects of `rev` in `dir`, newest first.
-pub fn subjects(env: &Env, dir: &Path, rev: &str) -> Vec<String> {
-    env.git_at(dir, &["log", "--format=%s", rev])
-        .lines()
-        .map(str::to_string)
-        .collect()
-}
-
-/// The remote's master.
-pub fn origin_master(env: &Env) -> String {
-    env.git_at(&env.origin, &["rev-parse", "refs/heads/master"])
-}
-
-/// Assert that master moved from `before` by exactly one commit with `subject` that changes only
-/// the queue file, that origin has it, and that the main checkout is clean.
-#[track_caller]
-pub fn one_queue_commit(env: &Env, before: &str, subject: &str) -> String {
-    let head = env.rev("master");
-    let new: Vec<String> = env
-        .git(&["rev-list", &format!("{before}..{head}")])
-        .lines()
-        .map(str::to_string)
-        .collect();
-    assert_eq!(new.len(), 1, "one new commit on master: {new:?}");
-    assert_eq!(env.rev(&format!("{head}^")), before, "on top of base");
-    assert_eq!(env.git(&["log", "-1", "--format=%s", &head]), subject);
-    assert_eq!(
-        env.git(&["diff-tree", "--no-commit-id", "--name-only", "-r", &head]),
-        Q,
-        "the commit changes only the queue file"
-    );
-    assert_eq!(
-        origin_master(env),
-        head,
-        "pushed: remote master == local master"
-    );
-    assert_eq!(
-        env.git(&["status", "--porcelain"]),
-        "",
-        "main checkout clean"
-    );
-    head
-}
-
-/// One task as `wt queue show ID --json` prints it.
-pub fn task(env: &Env, id: &str) -> Value {
-    let r = env.wt(&["queue", "show", id, "--json"]);
-    r.ok();
-    let v = r.json();
-    let tasks = v["tasks"].as_array().expect("tasks array");
-    assert_eq!(tasks.len(), 1, "{v}");
-    tasks[0].clone()
-}
-
-/// Ids of a `{"tasks": [...]}` document, asserting every task has every field.
-#[track_caller]
-pub fn ids(v: &Value) -> Vec<String> {
-    let obj = v.as_object().expect("an object");
-    assert!(obj.contains_key("tasks"), "{v}");
-    v["tasks"]
-        .as_array()
-        .expect("tasks array")
-        .iter()
-        .map(|t| {
-            let keys: Vec<&str> = t.as_object().unwrap().keys().map(String::as_str).collect();
-            for f in FIELDS {
-                assert!(keys.contains(&f), "task lacks `{f}`: {t}");
-            }
-            t["id"].as_str().unwrap().to_string()
-        })
-        .collect()
-}
-
-/// Every file named `name` anywhere under `dir`.
-pub fn find_named(dir: &Path, name: &str) -> Vec<PathBuf> {
-    let mut found = Vec::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        let Ok(entries) = fs::read_dir(&d) else {
-            continue;
-        };
-        for e in entries.flatten() {
-            let p = e.path();
-            if e.file_name() == name {
-                found.push(p.clone());
-            }
-            if e.file_type().map(|t| t.is_dir()).unwrap_or(false) {
-                stack.push(p);
-            }
-        }
-    }
-    found
-}
 
 #[track_caller]
 fn ready(env: &Env, args: &[&str]) -> Vec<String> {
@@ -251,7 +21,7 @@ fn ready(env: &Env, args: &[&str]) -> Vec<String> {
 #[test]
 fn ready_gates_on_dependencies_role_and_lane() {
     let env = qenv("", QUEUE);
-    let before = Snapshot::take(&env);
+    let before = queue_snapshot(&env);
     assert_eq!(ready(&env, &["A-backend"]), ["A-1"], "A-2 waits on A-1");
     assert_eq!(ready(&env, &["B-ui-1"]), ["B-2", "B-3"], "B-1 is lane 2's");
     assert_eq!(ready(&env, &["B-ui-2"]), ["B-1", "B-2", "B-3"]);
@@ -267,7 +37,7 @@ fn ready_gates_on_dependencies_role_and_lane() {
     let r = env.wt(&["queue", "ready", "B-ui-2"]);
     r.ok().stdout_has("B-ui:2").stdout_has("Lane two only");
     env.wt(&["queue", "ready", "Z-nope"]).code(2);
-    before.unchanged(&env, "ready is read-only");
+    before.assert_identical_after(&env, "ready is read-only");
     // A-1 done (by hand) makes A-2 ready.
     let text = queue_text(&env).replacen(
         "status: todo\n    depends_on: [A-0]",
@@ -353,7 +123,7 @@ fn claim_a_named_task_with_flags_or_make_words() {
         (Some("agent-c"), Some("agent/B-ui-1"))
     );
     // BRANCH= must name the lane's own branch.
-    let before = Snapshot::take(&env);
+    let before = queue_snapshot(&env);
     env.wt(&[
         "queue",
         "claim",
@@ -366,7 +136,7 @@ fn claim_a_named_task_with_flags_or_make_words() {
     env.wt(&["queue", "claim", "A-backend"])
         .code(2)
         .stderr_has("--owner");
-    before.unchanged(&env, "bad claim words");
+    before.assert_identical_after(&env, "bad claim words");
 }
 
 #[test]
@@ -424,17 +194,17 @@ fn set_changes_status_with_flags_and_make_words() {
     }
 
     // Setting what is already so changes nothing and commits nothing.
-    let before = Snapshot::take(&env);
+    let before = queue_snapshot(&env);
     env.wt(&["queue", "set", "A-1", "todo"])
         .ok()
         .stderr_has("nothing to change");
-    before.unchanged(&env, "a no-op set");
+    before.assert_identical_after(&env, "a no-op set");
 }
 
 #[test]
 fn show_and_validate_print_every_field() {
     let env = qenv("", QUEUE);
-    let before = Snapshot::take(&env);
+    let before = queue_snapshot(&env);
     let r = env.wt(&["queue", "show", "--json"]);
     r.ok();
     let v = r.json();
@@ -472,7 +242,7 @@ fn show_and_validate_print_every_field() {
     let v = r.json();
     assert_eq!(v["ok"], true);
     assert_eq!(v["problems"], serde_json::json!([]));
-    before.unchanged(&env, "show and validate are read-only");
+    before.assert_identical_after(&env, "show and validate are read-only");
 }
 
 #[test]
@@ -522,11 +292,17 @@ fn push_false_commits_without_pushing() {
 
 /// Run `args`, expect `code` and `needle` on stderr, and nothing changed.
 #[track_caller]
-fn refused(env: &Env, args: &[&str], code: i32, needle: &str) -> Run {
-    let before = Snapshot::take(env);
+fn refused(env: &Env, args: &[&str], code: i32, needle: &str) {
+    let _run = refused_run(env, args, code, needle);
+}
+
+/// As `refused`, returning the run for more assertions.
+#[track_caller]
+fn refused_run(env: &Env, args: &[&str], code: i32, needle: &str) -> Run {
+    let before = queue_snapshot(env);
     let r = env.wt(args);
     r.code(code).stderr_has(needle);
-    before.unchanged(env, &args.join(" "));
+    before.assert_identical_after(env, &args.join(" "));
     r
 }
 
@@ -537,7 +313,7 @@ fn every_refusal_changes_nothing() {
         vec!["queue", "claim", lane, "--owner", "agent-x", "--task", task]
     };
     // Unmet dependencies are named with their status.
-    let r = refused(
+    let r = refused_run(
         &env,
         &claim("A-backend", "A-2"),
         1,
@@ -774,7 +550,7 @@ fn refuses_file(env: &Env, bytes: &[u8], where_: &str, needle: &str) {
     fs::create_dir_all(env.main.join(Q).parent().unwrap()).unwrap();
     fs::write(env.main.join(Q), bytes).unwrap();
     commit_queue(env, &env.main, "broken queue");
-    let before = Snapshot::take(env);
+    let before = queue_snapshot(env);
     for args in [
         &["queue", "show"][..],
         &["queue", "validate"],
@@ -784,7 +560,7 @@ fn refuses_file(env: &Env, bytes: &[u8], where_: &str, needle: &str) {
     ] {
         let r = env.wt(args);
         r.code(2).stderr_has(where_).stderr_has(needle);
-        before.unchanged(env, &args.join(" "));
+        before.assert_identical_after(env, &args.join(" "));
     }
 }
 
@@ -879,7 +655,7 @@ fn a_dependency_cycle_is_a_validate_problem_naming_it() {
             .replacen("depends_on: [A-0]", "depends_on: [A-2]", 1)
             .replacen("lane: 2\n", "lane: 2\n    depends_on: [B-1]\n", 1),
     );
-    let before = Snapshot::take(&env);
+    let before = queue_snapshot(&env);
     let r = env.wt(&["queue", "validate"]);
     r.code(1)
         .stdout_has("dependency cycle: A-1 -> A-2 -> A-1")
@@ -898,7 +674,7 @@ fn a_dependency_cycle_is_a_validate_problem_naming_it() {
     assert!(kinds.contains(&"self_dependency"), "{kinds:?}");
     // Tasks in the cycle are never ready.
     assert_eq!(ready(&env, &["A-backend"]), Vec::<String>::new());
-    before.unchanged(&env, "validate");
+    before.assert_identical_after(&env, "validate");
 }
 
 #[test]

@@ -3,8 +3,8 @@
 //! `.git/wt/queue-summary.json`. Each test checks that what is shown always follows the queue
 //! file, the lanes and the base tip, never a stale memory of them.
 
+use crate::common::queue::{commit_queue, qenv, Q, QUEUE};
 use crate::common::{write_file, Env, Run};
-use crate::queue::{commit_queue, qenv, Q, QUEUE};
 use serde_json::Value;
 use std::fs;
 use std::path::PathBuf;
@@ -56,7 +56,7 @@ fn status_task(env: &Env, lane: &str) -> Value {
 
 fn world() -> Env {
     let env = qenv("", QUEUE);
-    crate::support::setup_lanes(&env);
+    crate::common::world::setup_lanes(&env);
     age_queue(&env);
     env
 }

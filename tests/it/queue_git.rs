@@ -2,9 +2,9 @@
 //! the remote, a dead or refusing remote, a main checkout that is not ready, hostile values,
 //! delegate mode, and the queue's part in merge, status, preflight and teardown.
 
+use crate::common::queue::*;
+use crate::common::world::{self, hook, lane_commit, BRANCH, LANE};
 use crate::common::{write_file, Env};
-use crate::queue::*;
-use crate::support::{self, hook, lane_commit, BRANCH, LANE};
 use serde_json::Value;
 use std::fs;
 use std::path::Path;
@@ -274,7 +274,7 @@ fn a_remote_that_keeps_moving_gives_up_after_bounded_retries() {
     assert!((2..=10).contains(&busy), "bounded: {busy} attempts");
     env.git(&["fetch", "-q"]);
     assert!(
-        support::is_ancestor(&env, &env.main, "master", &origin_master(&env)),
+        world::is_ancestor(&env, &env.main, "master", &origin_master(&env)),
         "local base behind origin, never diverged"
     );
     assert_eq!(queue_bytes(&env.main), file);
@@ -286,13 +286,13 @@ fn a_remote_that_keeps_moving_gives_up_after_bounded_retries() {
 #[test]
 fn a_dead_remote_changes_nothing() {
     let env = qenv("", QUEUE);
-    let before = Snapshot::take(&env);
+    let before = queue_snapshot(&env);
     let away = env.base_dir().join("origin.moved");
     fs::rename(&env.origin, &away).unwrap();
     let r = env.wt(&["queue", "claim", "A-backend", "--owner", "agent-a"]);
     fs::rename(&away, &env.origin).unwrap();
     r.code(3);
-    before.unchanged(&env, "claim with the remote gone");
+    before.assert_identical_after(&env, "claim with the remote gone");
 
     // The remote dies after wt fetched and committed, before it pushed: the commit is undone.
     hook(
@@ -305,13 +305,13 @@ fn a_dead_remote_changes_nothing() {
     fs::remove_file(env.main.join(".git/hooks/pre-commit")).unwrap();
     fs::rename(&away, &env.origin).unwrap();
     r.code(3).stderr_has("undone locally");
-    before.unchanged(&env, "claim whose push found no remote");
+    before.assert_identical_after(&env, "claim whose push found no remote");
 }
 
 #[test]
 fn a_refused_push_undoes_the_local_commit() {
     let env = qenv("", QUEUE);
-    let before = Snapshot::take(&env);
+    let before = queue_snapshot(&env);
     let hooks = env.origin.join("hooks");
     write_file(
         &hooks.join("pre-receive"),
@@ -321,13 +321,13 @@ fn a_refused_push_undoes_the_local_commit() {
     fs::set_permissions(hooks.join("pre-receive"), fs::Permissions::from_mode(0o755)).unwrap();
     let r = env.wt(&["queue", "claim", "A-backend", "--owner", "agent-a"]);
     r.code(3).stderr_has("undone locally");
-    before.unchanged(&env, "claim refused by the remote");
+    before.assert_identical_after(&env, "claim refused by the remote");
     for args in [
         &["queue", "set", "A-1", "blocked", "--by", "A-0"][..],
         &["queue", "claim", "B-ui-1", "--owner", "b"],
     ] {
         env.wt(args).code(3);
-        before.unchanged(&env, &args.join(" "));
+        before.assert_identical_after(&env, &args.join(" "));
     }
 }
 
@@ -340,30 +340,30 @@ fn queue_changes_need_base_checked_out_and_the_file_clean() {
     let set = ["queue", "set", "B-2", "blocked", "--by", "A-1"];
 
     env.git(&["switch", "-q", "-c", "elsewhere"]);
-    let before = Snapshot::take(&env);
+    let before = queue_snapshot(&env);
     for args in [&claim[..], &set] {
         env.wt(args).code(1).stderr_has("is not on master");
-        before.unchanged(&env, "not on base");
+        before.assert_identical_after(&env, "not on base");
     }
     env.git(&["switch", "-q", "master"]);
 
     fs::write(env.main.join(Q), queue_text(&env) + "# a local note\n").unwrap();
-    let before = Snapshot::take(&env);
+    let before = queue_snapshot(&env);
     for args in [&claim[..], &set] {
         env.wt(args)
             .code(1)
             .stderr_has("doc/queue.yaml has uncommitted changes");
-        before.unchanged(&env, "queue file modified");
+        before.assert_identical_after(&env, "queue file modified");
     }
     env.git(&["checkout", "--", Q]);
 
     env.commit_file(&env.main, "notes.txt", "unpushed\n", "local only");
-    let before = Snapshot::take(&env);
+    let before = queue_snapshot(&env);
     for args in [&claim[..], &set] {
         env.wt(args)
             .code(1)
             .stderr_has("local master has commits that are not on origin/master");
-        before.unchanged(&env, "unpushed base");
+        before.assert_identical_after(&env, "unpushed base");
     }
 }
 
@@ -386,7 +386,7 @@ fn nothing_ran(env: &Env) {
 #[test]
 fn owners_and_ids_with_shell_syntax_are_refused_and_run_nothing() {
     let env = qenv("", QUEUE);
-    let before = Snapshot::take(&env);
+    let before = queue_snapshot(&env);
     for bad in HOSTILE {
         let owner_word = format!("OWNER={bad}");
         let task_word = format!("TASK_ID={bad}");
@@ -410,7 +410,7 @@ fn owners_and_ids_with_shell_syntax_are_refused_and_run_nothing() {
             vec!["queue", "show", bad],
         ] {
             env.wt(&args).code(2);
-            before.unchanged(&env, &args.join(" "));
+            before.assert_identical_after(&env, &args.join(" "));
         }
     }
     nothing_ran(&env);
@@ -428,7 +428,7 @@ fn delegate_log(env: &Env) -> String {
 #[test]
 fn delegate_mode_runs_the_argv_instead_of_editing_the_file() {
     let env = qenv(DELEGATE, QUEUE);
-    let before = Snapshot::take(&env);
+    let before = queue_snapshot(&env);
     env.wt(&["queue", "claim", "A-backend", "--owner", "agent-a"])
         .ok()
         .stdout_has("A-1");
@@ -442,7 +442,7 @@ fn delegate_mode_runs_the_argv_instead_of_editing_the_file() {
         "A-1 in_progress agent-a\nB-2 blocked agent-b\n",
         "B-3 is todo already: nothing to run"
     );
-    before.unchanged(&env, "delegate mode leaves the file to the command");
+    before.assert_identical_after(&env, "delegate mode leaves the file to the command");
     // The rules still apply first; a refused change runs nothing.
     env.wt(&[
         "queue",
@@ -465,7 +465,7 @@ fn delegate_mode_runs_the_argv_instead_of_editing_the_file() {
     }
     assert_eq!(delegate_log(&env).lines().count(), 2);
     nothing_ran(&env);
-    before.unchanged(&env, "refused in delegate mode");
+    before.assert_identical_after(&env, "refused in delegate mode");
 }
 
 #[test]
@@ -483,11 +483,11 @@ fn delegate_mode_passes_the_tasks_owner_when_none_is_given() {
 #[test]
 fn a_failing_delegate_command_is_an_error() {
     let env = qenv(r#"set_status = ["false"]"#, QUEUE);
-    let before = Snapshot::take(&env);
+    let before = queue_snapshot(&env);
     env.wt(&["queue", "claim", "A-backend", "--owner", "agent-a"])
         .code(1)
         .stderr_has("set_status command failed");
-    before.unchanged(&env, "failed delegate");
+    before.assert_identical_after(&env, "failed delegate");
     let env = qenv(
         r#"set_status = ["/nonexistent/queue-tool", "{task}"]"#,
         QUEUE,
@@ -501,7 +501,7 @@ fn a_failing_delegate_command_is_an_error() {
 
 /// A world with lanes set up, the test queue, and `opts` in `[queue]`.
 fn lanes_world(opts: &str, queue: &str) -> Env {
-    let env = support::world(&config(opts));
+    let env = world::world(&config(opts));
     put_queue(&env, &env.main, queue);
     env
 }
@@ -570,11 +570,11 @@ fn merge_marks_the_claimed_task_done_once() {
     env.wt(&["queue", "validate"]).ok();
 
     // Again: nothing to merge, nothing marked twice.
-    let before = Snapshot::take(&env);
+    let before = queue_snapshot(&env);
     env.wt(&["merge", LANE])
         .code(1)
         .stderr_has("nothing to merge");
-    before.unchanged(&env, "second merge");
+    before.assert_identical_after(&env, "second merge");
     let done = subjects(&env, &env.origin, "master")
         .iter()
         .filter(|s| s.starts_with("queue: A-1 done"))
@@ -818,8 +818,8 @@ fn queue_changes_wait_for_the_lock_and_reads_do_not() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    support::wait_for(&held);
-    let before = Snapshot::take(&env);
+    world::wait_for(&held);
+    let before = queue_snapshot(&env);
     env.wt(&[
         "--wait", "1", "queue", "claim", "B-ui-1", "--owner", "agent-b",
     ])
@@ -832,6 +832,6 @@ fn queue_changes_wait_for_the_lock_and_reads_do_not() {
     env.wt(&["--wait", "0", "queue", "show", "A-1"]).ok();
     env.wt(&["--wait", "0", "queue", "ready", "B-ui-1"]).ok();
     env.wt(&["--wait", "0", "queue", "validate"]).ok();
-    before.unchanged(&env, "waiting for the lock");
+    before.assert_identical_after(&env, "waiting for the lock");
     assert!(holder.wait().unwrap().success());
 }

@@ -1,14 +1,10 @@
 //! `wt setup`: creation, idempotence, repair of half-made lanes (F09, F14, F16), refusals that
 //! leave everything as it was (F10, F13, F20), base detection, remotes that are missing or dead.
 
+use crate::common::oracle::refs_and_worktrees;
+use crate::common::world::{admin_dir, head_of, upstream_of};
 use crate::common::{write_file, Env, DEFAULT_CONFIG};
 use std::fs;
-use std::path::Path;
-
-/// Everything a refused command must leave as it was: every ref and the worktree list.
-pub fn snapshot(env: &Env) -> (String, String) {
-    (env.refs(), env.worktrees())
-}
 
 /// A config with eight V1 roles, lanes under `../lanes`.
 pub fn eight_lane_config() -> String {
@@ -17,22 +13,6 @@ pub fn eight_lane_config() -> String {
         cfg.push_str(&format!("\n[[role]]\nname = \"R{i}\"\n"));
     }
     cfg
-}
-
-/// The upstream (`branch.<b>.merge`) of a branch, if it has one.
-pub fn upstream_of(env: &Env, branch: &str) -> Option<String> {
-    let r = env.git_run(&env.main, &["config", &format!("branch.{branch}.merge")]);
-    (r.code == 0).then(|| r.stdout.trim().to_string())
-}
-
-/// The admin dir git keeps for the worktree at `dir` (`.git/worktrees/<id>`).
-pub fn admin_dir(env: &Env, dir: &Path) -> std::path::PathBuf {
-    env.git_at(dir, &["rev-parse", "--path-format=absolute", "--git-dir"])
-        .into()
-}
-
-pub fn head_of(env: &Env, dir: &Path) -> String {
-    env.git_at(dir, &["rev-parse", "HEAD"])
 }
 
 #[test]
@@ -46,11 +26,11 @@ fn creates_every_lane_then_changes_nothing() {
     assert!(wt.contains("branch refs/heads/agent/B-ui-2"), "{wt}");
     // why: new lane branches must not track base (a plain `git push` would target master).
     assert_eq!(upstream_of(&env, "agent/A-backend"), None);
-    let before = snapshot(&env);
+    let before = refs_and_worktrees(&env);
     env.wt(&["setup"])
         .ok()
         .stderr_has("nothing to do: 3 lane(s) already set up");
-    assert_eq!(before, snapshot(&env));
+    assert_eq!(before, refs_and_worktrees(&env));
 }
 
 #[test]
@@ -78,7 +58,7 @@ fn eight_lanes_twice_second_run_changes_nothing() {
         // F15: never tracking base.
         assert_eq!(upstream_of(&env, &format!("agent/{lane}")), None);
     }
-    let before = snapshot(&env);
+    let before = refs_and_worktrees(&env);
     let again = env.wt(&["setup", "--json"]);
     again
         .ok()
@@ -87,7 +67,7 @@ fn eight_lanes_twice_second_run_changes_nothing() {
         assert_eq!(row["action"], "unchanged");
         assert_eq!(row["source"], serde_json::Value::Null);
     }
-    assert_eq!(before, snapshot(&env));
+    assert_eq!(before, refs_and_worktrees(&env));
 }
 
 #[test]
@@ -97,7 +77,7 @@ fn restores_a_lane_deleted_by_hand() {
     env.wt(&["setup"]).ok();
     let lane = env.lane("A-backend");
     let work = env.commit_file(&lane, "cmd/a.txt", "a\n", "lane work");
-    let other = snapshot(&env);
+    let other = refs_and_worktrees(&env);
     fs::remove_dir_all(&lane).unwrap();
     assert!(env.worktrees().contains("prunable"));
     let run = env.wt(&["setup"]);
@@ -108,7 +88,7 @@ fn restores_a_lane_deleted_by_hand() {
     assert_eq!(head_of(&env, &lane), work);
     assert_eq!(fs::read_to_string(lane.join("cmd/a.txt")).unwrap(), "a\n");
     assert!(!env.worktrees().contains("prunable"));
-    assert_eq!(other, snapshot(&env));
+    assert_eq!(other, refs_and_worktrees(&env));
 }
 
 #[test]
@@ -204,7 +184,7 @@ fn refuses_a_foreign_directory_at_a_lane_path_and_changes_nothing() {
     let other = env.second_clone("other machine");
     env.commit_file(&other, "o.txt", "o\n", "elsewhere");
     env.git_at(&other, &["push", "-q", "origin", "master"]);
-    let before = snapshot(&env);
+    let before = refs_and_worktrees(&env);
     env.wt(&["setup"])
         .code(1)
         .stderr_has("nothing was changed")
@@ -218,7 +198,7 @@ fn refuses_a_foreign_directory_at_a_lane_path_and_changes_nothing() {
     );
     // Validate everything, then act: the other lanes were not created either.
     assert!(!env.lane("A-backend").exists());
-    assert_eq!(before, snapshot(&env));
+    assert_eq!(before, refs_and_worktrees(&env));
 
     // A clone of the same remote at the path is just as foreign.
     fs::remove_dir_all(&lane).unwrap();
@@ -232,7 +212,7 @@ fn refuses_a_foreign_directory_at_a_lane_path_and_changes_nothing() {
         .stderr_has("is not this lane's worktree");
     assert_eq!(head_of(&env, &lane), clone_head);
     assert_eq!(env.status_of(&lane), "");
-    assert_eq!(before, snapshot(&env));
+    assert_eq!(before, refs_and_worktrees(&env));
 }
 
 #[test]
@@ -254,13 +234,13 @@ fn refuses_a_symlinked_lane_path_but_follows_a_symlinked_root() {
     fs::create_dir_all(&env.root).unwrap();
     let lane = env.lane("A-backend");
     std::os::unix::fs::symlink(&target, &lane).unwrap();
-    let before = snapshot(&env);
+    let before = refs_and_worktrees(&env);
     env.wt(&["setup", "A-backend"])
         .code(1)
         .stderr_has("is a symlink");
     assert!(fs::symlink_metadata(&lane).unwrap().is_symlink());
     assert_eq!(fs::read_dir(&target).unwrap().count(), 0);
-    assert_eq!(before, snapshot(&env));
+    assert_eq!(before, refs_and_worktrees(&env));
 
     // A symlinked root is canonicalized once and works, also on the second run.
     let env = Env::new();
@@ -283,7 +263,7 @@ fn refuses_a_branch_checked_out_elsewhere_naming_where() {
     // F13: never `worktree add -f`, which would put one branch in two worktrees.
     let env = Env::new();
     env.git(&["switch", "-q", "-c", "agent/A-backend"]);
-    let before = snapshot(&env);
+    let before = refs_and_worktrees(&env);
     env.wt(&["setup"])
         .code(1)
         .stderr_has(&format!(
@@ -291,7 +271,7 @@ fn refuses_a_branch_checked_out_elsewhere_naming_where() {
             env.main.display()
         ))
         .stderr_has("switch that worktree to another branch first");
-    assert_eq!(before, snapshot(&env));
+    assert_eq!(before, refs_and_worktrees(&env));
     assert!(!env.root.exists() || fs::read_dir(&env.root).unwrap().count() == 0);
 }
 
@@ -320,12 +300,12 @@ fn works_without_a_remote() {
 fn a_dead_remote_is_exit_3_with_a_hint_and_no_fetch_works() {
     let env = Env::new();
     fs::rename(&env.origin, env.base_dir().join("gone.git")).unwrap();
-    let before = snapshot(&env);
+    let before = refs_and_worktrees(&env);
     env.wt(&["setup"])
         .code(3)
         .stderr_has("cannot fetch origin")
         .stderr_has("wt setup --no-fetch");
-    assert_eq!(before, snapshot(&env));
+    assert_eq!(before, refs_and_worktrees(&env));
     assert!(!env.lane("A-backend").exists());
     env.wt(&["setup", "--no-fetch"]).ok();
     assert_eq!(
@@ -340,17 +320,17 @@ fn a_lane_dir_that_lost_its_git_file_is_refused() {
     env.wt(&["setup", "A-backend"]).ok();
     let lane = env.lane("A-backend");
     fs::remove_file(lane.join(".git")).unwrap();
-    let before = snapshot(&env);
+    let before = refs_and_worktrees(&env);
     env.wt(&["setup", "A-backend"])
         .code(1)
         .stderr_has("git worktree repair");
     assert!(lane.join("README.md").exists());
-    assert_eq!(before, snapshot(&env));
+    assert_eq!(before, refs_and_worktrees(&env));
     // Preflight reads the directory's status early, but never trusts (or climbs out of) it.
     env.wt(&["preflight", "A-backend"])
         .code(1)
         .stdout_has("has no .git file leading back to this repository");
-    assert_eq!(before, snapshot(&env));
+    assert_eq!(before, refs_and_worktrees(&env));
 }
 
 #[test]

@@ -1,8 +1,8 @@
 //! `wt status` / `wt list`: the JSON contract field by field, lane selection words, where it can
 //! be run from, and a reader that goes away early.
 
+use crate::common::world::head_of;
 use crate::common::{write_file, Env};
-use crate::setup::head_of;
 use serde_json::{json, Value};
 use std::fs;
 use std::io::Read;

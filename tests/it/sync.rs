@@ -1,7 +1,7 @@
 //! `wt sync`: rebase onto the remote base, push with a lease, refuse and restore on every failure.
 
+use crate::common::world::*;
 use crate::common::{write_file, Env, DEFAULT_CONFIG};
-use crate::support::*;
 use std::fs;
 
 #[test]

@@ -2,57 +2,19 @@
 //! the worktree, its files, every ref and the worktree list exactly as they were; the safe cases
 //! remove the worktree and delete the branch with a compare-and-swap.
 
+use crate::common::oracle::{files_under, refs_and_worktrees, Snapshot};
+use crate::common::world::{admin_dir, head_of, upstream_of};
 use crate::common::{write_file, Env};
-use crate::setup::{admin_dir, head_of, snapshot, upstream_of};
 use std::fs;
 use std::path::{Path, PathBuf};
 
-/// Everything teardown must not lose in a lane: refs, worktree list, and the lane's full status
-/// (including ignored files) or, when the directory is not a worktree, its file list.
-struct Before {
-    refs: (String, String),
-    remote: String,
-    dir: PathBuf,
-    files: Vec<PathBuf>,
-}
-
-impl Before {
-    fn take(env: &Env, dir: &Path) -> Before {
-        Before {
-            refs: snapshot(env),
-            remote: env.remote_refs(),
-            dir: dir.to_path_buf(),
-            files: files_under(dir),
-        }
-    }
-
-    #[track_caller]
-    fn unchanged(&self, env: &Env) {
-        assert_eq!(self.refs, snapshot(env), "refs or worktrees changed");
-        assert_eq!(self.remote, env.remote_refs(), "the remote changed");
-        assert_eq!(self.files, files_under(&self.dir), "files changed");
-    }
-}
-
-/// Every path under `dir` (relative, sorted), `.git` internals excluded.
-fn files_under(dir: &Path) -> Vec<PathBuf> {
-    fn walk(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) {
-        let Ok(entries) = fs::read_dir(dir) else {
-            return;
-        };
-        for e in entries.flatten() {
-            let path = e.path();
-            out.push(path.strip_prefix(root).unwrap().to_path_buf());
-            let meta = fs::symlink_metadata(&path).unwrap();
-            if meta.is_dir() && e.file_name() != ".git" {
-                walk(root, &path, out);
-            }
-        }
-    }
-    let mut out = Vec::new();
-    walk(dir, dir, &mut out);
-    out.sort();
-    out
+/// Everything teardown must not lose in a lane: refs (local, remote-tracking and the remote's),
+/// the worktree list, and every path under the lane directory (which may not be a worktree).
+/// Assert with `assert_identical`.
+fn watch(env: &Env, dir: &Path) -> Snapshot {
+    Snapshot::take(env, &[])
+        .with_worktree_list(env)
+        .with_tree(dir)
 }
 
 fn set_up() -> (Env, PathBuf) {
@@ -130,14 +92,14 @@ fn refuses_uncommitted_staged_or_untracked_files() {
         let (env, lane) = set_up();
         make(&env, &lane);
         let status = env.status_of(&lane);
-        let before = Before::take(&env, &lane);
+        let before = watch(&env, &lane);
         env.wt(&["teardown", "A-backend"])
             .code(1)
             .stderr_has("teardown of A-backend refused: uncommitted or untracked files")
             .stderr_has(path)
             .stderr_has("nothing was changed")
             .stderr_has(&format!("git -C {} stash -u", quoted(&lane)));
-        before.unchanged(&env);
+        before.assert_identical(&env);
         assert_eq!(status, env.status_of(&lane), "{what}");
     }
 }
@@ -154,12 +116,12 @@ fn refuses_a_precious_ignored_file_but_not_other_ignored_files() {
     let lane = env.lane("A-backend");
     write_file(&lane.join(".env"), "SECRET=1\n");
     write_file(&lane.join("target/debug/big"), "built\n");
-    let before = Before::take(&env, &lane);
+    let before = watch(&env, &lane);
     env.wt(&["teardown", "A-backend"])
         .code(1)
         .stderr_has("ignored files that git would delete silently: .env")
         .stderr_has("policy.precious");
-    before.unchanged(&env);
+    before.assert_identical(&env);
     assert_eq!(fs::read_to_string(lane.join(".env")).unwrap(), "SECRET=1\n");
 
     fs::remove_file(lane.join(".env")).unwrap();
@@ -173,7 +135,7 @@ fn refuses_a_detached_head_that_no_ref_contains() {
     let (env, lane) = set_up();
     env.git_at(&lane, &["switch", "-q", "--detach"]);
     let lost = env.commit_file(&lane, "cmd/d.txt", "d\n", "detached work");
-    let before = Before::take(&env, &lane);
+    let before = watch(&env, &lane);
     env.wt(&["teardown", "A-backend"])
         .code(1)
         .stderr_has(&format!(
@@ -185,7 +147,7 @@ fn refuses_a_detached_head_that_no_ref_contains() {
             quoted(&lane),
             &lost[..7]
         ));
-    before.unchanged(&env);
+    before.assert_identical(&env);
     assert_eq!(head_of(&env, &lane), lost);
 
     // Detached on a commit a ref contains: nothing to lose.
@@ -202,14 +164,14 @@ fn unpushed_commits_are_judged_by_ancestry() {
     let (env, lane) = set_up();
     let first = env.commit_file(&lane, "cmd/1.txt", "1\n", "one");
     let second = env.commit_file(&lane, "cmd/2.txt", "2\n", "two");
-    let before = Before::take(&env, &lane);
+    let before = watch(&env, &lane);
     env.wt(&["teardown", "A-backend"])
         .code(1)
         .stderr_has(
             "branch agent/A-backend has 2 commit(s) that are neither on origin/master nor pushed",
         )
         .stderr_has("wt sync A-backend");
-    before.unchanged(&env);
+    before.assert_identical(&env);
 
     env.git_at(
         &lane,
@@ -220,11 +182,11 @@ fn unpushed_commits_are_judged_by_ancestry() {
             &format!("{first}:refs/heads/agent/A-backend"),
         ],
     );
-    let before = Before::take(&env, &lane);
+    let before = watch(&env, &lane);
     env.wt(&["teardown", "A-backend"])
         .code(1)
         .stderr_has("has 1 commit(s) that are neither");
-    before.unchanged(&env);
+    before.assert_identical(&env);
 
     env.git_at(&lane, &["push", "-q", "origin", "agent/A-backend"]);
     env.wt(&["teardown", "A-backend"]).ok();
@@ -264,12 +226,12 @@ fn refuses_a_rebase_in_progress_even_with_a_clean_tree() {
         0
     );
     assert_eq!(env.git_at(&lane, &["status", "--porcelain"]), "");
-    let before = Before::take(&env, &lane);
+    let before = watch(&env, &lane);
     env.wt(&["teardown", "A-backend"])
         .code(1)
         .stderr_has("a rebase is in progress")
         .stderr_has(&format!("git -C {} rebase --abort", quoted(&lane)));
-    before.unchanged(&env);
+    before.assert_identical(&env);
     assert!(admin_dir(&env, &lane).join("rebase-merge").exists());
 }
 
@@ -285,13 +247,13 @@ fn refuses_a_locked_worktree_and_lists_every_reason() {
         lane.to_str().unwrap(),
     ]);
     write_file(&lane.join("scratch.txt"), "s\n");
-    let before = Before::take(&env, &lane);
+    let before = watch(&env, &lane);
     env.wt(&["teardown", "A-backend"])
         .code(1)
         .stderr_has("refused: the worktree is locked (agent a running)")
         .stderr_has("also: uncommitted or untracked files: scratch.txt")
         .stderr_has(&format!("hint: git worktree unlock {}", quoted(&lane)));
-    before.unchanged(&env);
+    before.assert_identical(&env);
     assert!(env.worktrees().contains("locked agent a running"));
 }
 
@@ -311,11 +273,11 @@ fn a_lane_dir_deleted_by_hand_is_pruned_and_reported() {
     let (env, lane) = set_up();
     let work = env.commit_file(&lane, "cmd/w.txt", "w\n", "work");
     fs::remove_dir_all(&lane).unwrap();
-    let before = snapshot(&env);
+    let before = refs_and_worktrees(&env);
     env.wt(&["teardown", "A-backend"])
         .code(1)
         .stderr_has("has 1 commit(s) that are neither");
-    assert_eq!(before, snapshot(&env));
+    assert_eq!(before, refs_and_worktrees(&env));
     assert_eq!(env.rev("agent/A-backend"), work);
 
     // A deleted detached worktree whose HEAD nothing else names: pruning would lose it.
@@ -323,12 +285,12 @@ fn a_lane_dir_deleted_by_hand_is_pruned_and_reported() {
     env.git_at(&lane, &["switch", "-q", "--detach"]);
     let lost = env.commit_file(&lane, "cmd/d.txt", "d\n", "detached");
     fs::remove_dir_all(&lane).unwrap();
-    let before = snapshot(&env);
+    let before = refs_and_worktrees(&env);
     env.wt(&["teardown", "A-backend"])
         .code(1)
         .stderr_has("HEAD is detached at")
         .stderr_has(&format!("git branch keep-{} {lost}", &lost[..7]));
-    assert_eq!(before, snapshot(&env));
+    assert_eq!(before, refs_and_worktrees(&env));
 }
 
 #[test]
@@ -337,22 +299,22 @@ fn never_deletes_a_directory_git_does_not_list_as_the_lane() {
     let env = Env::new();
     let lane = env.lane("A-backend");
     write_file(&lane.join("precious.txt"), "p\n");
-    let before = Before::take(&env, &lane);
+    let before = watch(&env, &lane);
     env.wt(&["teardown", "A-backend"])
         .code(1)
         .stderr_has("is not a worktree of this repository");
-    before.unchanged(&env);
+    before.assert_identical(&env);
 
     // The lane's own directory after its `.git` file was deleted.
     let (env, lane) = set_up();
     fs::remove_file(lane.join(".git")).unwrap();
     write_file(&lane.join("work.txt"), "w\n");
-    let before = Before::take(&env, &lane);
+    let before = watch(&env, &lane);
     env.wt(&["teardown", "A-backend"])
         .code(1)
         .stderr_has("its .git file is missing or points elsewhere")
         .stderr_has("git worktree repair");
-    before.unchanged(&env);
+    before.assert_identical(&env);
 }
 
 #[test]
@@ -363,13 +325,13 @@ fn refuses_a_worktree_whose_git_file_points_at_another_lane() {
     let b = env.lane("B-ui-1");
     let b_admin = admin_dir(&env, &b);
     fs::write(a.join(".git"), format!("gitdir: {}\n", b_admin.display())).unwrap();
-    let before_a = Before::take(&env, &a);
-    let before_b = Before::take(&env, &b);
+    let before_a = watch(&env, &a);
+    let before_b = watch(&env, &b);
     env.wt(&["teardown", "A-backend"])
         .code(1)
         .stderr_has("its .git file is missing or points elsewhere");
-    before_a.unchanged(&env);
-    before_b.unchanged(&env);
+    before_a.assert_identical(&env);
+    before_b.assert_identical(&env);
 }
 
 #[test]
@@ -414,11 +376,11 @@ fn submodules_with_changes_block_clean_ones_do_not() {
         ],
     );
     write_file(&lane.join("lib/lib.txt"), "edited inside the submodule\n");
-    let before = Before::take(&env, &lane);
+    let before = watch(&env, &lane);
     env.wt(&["teardown", "A-backend"])
         .code(1)
         .stderr_has("submodules with changes: lib");
-    before.unchanged(&env);
+    before.assert_identical(&env);
     assert_eq!(
         fs::read_to_string(lane.join("lib/lib.txt")).unwrap(),
         "edited inside the submodule\n"
@@ -515,11 +477,11 @@ fn recreate_keeps_a_branch_with_pushed_work_and_never_resets_it() {
 
     // Unpushed work: refused outright, as without --recreate.
     let extra = env.commit_file(&lane, "cmd/q.txt", "q\n", "unpushed");
-    let before = Before::take(&env, &lane);
+    let before = watch(&env, &lane);
     env.wt(&["teardown", "--recreate", "A-backend"])
         .code(1)
         .stderr_has("has 1 commit(s) that are neither");
-    before.unchanged(&env);
+    before.assert_identical(&env);
     assert_eq!(head_of(&env, &lane), extra);
 }
 
@@ -529,11 +491,11 @@ fn an_unreachable_remote_is_exit_3_when_the_branch_is_not_on_base() {
     env.commit_file(&lane, "cmd/p.txt", "p\n", "pushed work");
     env.git_at(&lane, &["push", "-q", "origin", "agent/A-backend"]);
     fs::rename(&env.origin, env.base_dir().join("gone.git")).unwrap();
-    let before = (snapshot(&env), files_under(&lane));
+    let before = (refs_and_worktrees(&env), files_under(&lane));
     env.wt(&["teardown", "A-backend"]).code(3).stderr_has(
         "cannot fetch origin to see whether agent/A-backend is pushed; nothing was changed",
     );
-    assert_eq!(before, (snapshot(&env), files_under(&lane)));
+    assert_eq!(before, (refs_and_worktrees(&env), files_under(&lane)));
 
     // A branch whose work is on base needs no network.
     let (env, lane) = set_up();

@@ -4,7 +4,10 @@
 
 #![allow(dead_code)]
 
+pub mod faults;
 pub mod oracle;
+pub mod queue;
+pub mod world;
 
 use std::ffi::OsStr;
 use std::fs;
@@ -32,8 +35,10 @@ pub struct Env {
     pub root: PathBuf,
 }
 
-/// The outcome of one `wt` or `git` run.
+/// The outcome of one `wt` or `git` run. Every run's exit code is asserted (`code`, `ok`) or
+/// read; a test that truly does not care says why next to a `let _ =`.
 #[derive(Debug)]
+#[must_use = "assert the exit code (`.ok()`, `.code(n)`) or say why it does not matter"]
 pub struct Run {
     pub code: i32,
     pub stdout: String,
@@ -303,4 +308,19 @@ pub fn write_file(path: &Path, content: &str) {
         fs::create_dir_all(parent).unwrap();
     }
     fs::write(path, content).unwrap();
+}
+
+/// Exit code, stdout and stderr of `run` as one text, the test's temp dir replaced by `[TMP]`:
+/// what a snapshot of a command's human output holds.
+pub fn scrub(env: &Env, run: &Run) -> String {
+    let raw = env.tmp.path().to_str().unwrap().to_string();
+    let canonical = env.tmp.path().canonicalize().unwrap();
+    let canonical = canonical.to_str().unwrap();
+    let clean = |s: &str| s.replace(canonical, "[TMP]").replace(&raw, "[TMP]");
+    format!(
+        "exit {}\n--- stdout\n{}--- stderr\n{}",
+        run.code,
+        clean(&run.stdout),
+        clean(&run.stderr)
+    )
 }

@@ -8,6 +8,10 @@
 //!   refs aside: a fetch that succeeded before the failure may renew them), every ref of the
 //!   remote, each watched worktree's status (ignored files included) and the queue file byte for
 //!   byte alone; [`Snapshot::assert_identical`] holds remote-tracking refs to that too;
+//! - watched extras, asserted by both: the worktree list ([`Snapshot::with_worktree_list`]) and
+//!   the file list of a directory that may not be a worktree ([`Snapshot::with_tree`]);
+//! - [`Snapshot::assert_identical_after`]: `assert_identical` with the command named in every
+//!   message (the queue tests' form);
 //! - [`assert_no_half_state`]: no merge journal, no worktree locked "initializing" or otherwise,
 //!   no rebase left in progress and no stale `index.lock` in any worktree.
 
@@ -29,6 +33,10 @@ pub struct Snapshot {
     statuses: Vec<(PathBuf, String)>,
     /// Watched files (the queue) and their bytes; None when absent.
     files: Vec<(PathBuf, Option<Vec<u8>>)>,
+    /// `git worktree list --porcelain`, when watched.
+    worktrees: Option<String>,
+    /// Watched directories and every path under them (`.git` internals aside).
+    trees: Vec<(PathBuf, Vec<PathBuf>)>,
 }
 
 impl Snapshot {
@@ -45,7 +53,21 @@ impl Snapshot {
                 .map(|d| (d.to_path_buf(), env.status_of(d)))
                 .collect(),
             files: Vec::new(),
+            worktrees: None,
+            trees: Vec::new(),
         }
+    }
+
+    /// Also watch the worktree list.
+    pub fn with_worktree_list(mut self, env: &Env) -> Snapshot {
+        self.worktrees = Some(env.worktrees());
+        self
+    }
+
+    /// Also watch the list of paths under `dir` (which need not be a worktree, or exist).
+    pub fn with_tree(mut self, dir: &Path) -> Snapshot {
+        self.trees.push((dir.to_path_buf(), files_under(dir)));
+        self
     }
 
     /// Also watch a file (the queue), byte for byte.
@@ -80,28 +102,61 @@ impl Snapshot {
         }
     }
 
-    /// Nothing lost, and refs (local and remote), watched worktrees and files exactly as before.
+    /// Nothing lost, and refs (local and remote), watched worktrees, files, the worktree list and
+    /// trees exactly as before.
     #[track_caller]
     pub fn assert_unchanged(&self, env: &Env) {
-        self.assert_nothing_lost(env);
-        assert_eq!(local_refs(env), self.refs, "local refs changed");
-        assert_eq!(remote_refs(env), self.remote_refs, "remote refs changed");
-        for (dir, status) in &self.statuses {
-            assert_eq!(
-                &env.status_of(dir),
-                status,
-                "status of {} changed",
-                dir.display()
-            );
-        }
-        self.assert_files_unchanged();
+        self.unchanged(env, "");
     }
 
     /// As `assert_unchanged`, and remote-tracking refs too (nothing was fetched either).
     #[track_caller]
     pub fn assert_identical(&self, env: &Env) {
-        self.assert_unchanged(env);
-        assert_eq!(env.refs(), self.all_refs, "remote-tracking refs changed");
+        self.assert_identical_after(env, "");
+    }
+
+    /// As `assert_identical`, naming `what` (the command) in every message.
+    #[track_caller]
+    pub fn assert_identical_after(&self, env: &Env, what: &str) {
+        self.unchanged(env, what);
+        let at = prefix(what);
+        assert_eq!(
+            env.refs(),
+            self.all_refs,
+            "{at}remote-tracking refs changed"
+        );
+    }
+
+    #[track_caller]
+    fn unchanged(&self, env: &Env, what: &str) {
+        let at = prefix(what);
+        self.assert_nothing_lost(env);
+        assert_eq!(local_refs(env), self.refs, "{at}local refs changed");
+        assert_eq!(
+            remote_refs(env),
+            self.remote_refs,
+            "{at}remote refs changed"
+        );
+        for (dir, status) in &self.statuses {
+            assert_eq!(
+                &env.status_of(dir),
+                status,
+                "{at}status of {} changed",
+                dir.display()
+            );
+        }
+        self.files_unchanged(what);
+        if let Some(list) = &self.worktrees {
+            assert_eq!(&env.worktrees(), list, "{at}the worktree list changed");
+        }
+        for (dir, files) in &self.trees {
+            assert_eq!(
+                &files_under(dir),
+                files,
+                "{at}files under {} changed",
+                dir.display()
+            );
+        }
     }
 
     /// Only the remote and the watched files: for commands that may move local refs.
@@ -112,14 +167,67 @@ impl Snapshot {
 
     #[track_caller]
     pub fn assert_files_unchanged(&self) {
+        self.files_unchanged("");
+    }
+
+    #[track_caller]
+    fn files_unchanged(&self, what: &str) {
+        let at = prefix(what);
         for (path, bytes) in &self.files {
+            let now = fs::read(path).ok();
+            let show = |b: &Option<Vec<u8>>| match b {
+                Some(b) => String::from_utf8_lossy(b).into_owned(),
+                None => "(absent)".to_string(),
+            };
             assert!(
-                fs::read(path).ok() == *bytes,
-                "{} changed (or appeared, or vanished)",
-                path.display()
+                now == *bytes,
+                "{at}{} changed (or appeared, or vanished)\n--- before\n{}\n--- after\n{}",
+                path.display(),
+                show(bytes),
+                show(&now)
             );
         }
     }
+}
+
+/// `"what: "` for messages, nothing when `what` is empty.
+fn prefix(what: &str) -> String {
+    if what.is_empty() {
+        String::new()
+    } else {
+        format!("{what}: ")
+    }
+}
+
+/// `(every ref, the worktree list)`: what setup's refusals must leave as they were.
+pub fn refs_and_worktrees(env: &Env) -> (String, String) {
+    (env.refs(), env.worktrees())
+}
+
+/// `(local refs, remote refs)`, every ref each side has.
+pub fn all_refs(env: &Env) -> (String, String) {
+    (env.refs(), env.remote_refs())
+}
+
+/// Every path under `dir` (relative, sorted), `.git` internals excluded.
+pub fn files_under(dir: &Path) -> Vec<PathBuf> {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<PathBuf>) {
+        let Ok(entries) = fs::read_dir(dir) else {
+            return;
+        };
+        for e in entries.flatten() {
+            let path = e.path();
+            out.push(path.strip_prefix(root).unwrap().to_path_buf());
+            let meta = fs::symlink_metadata(&path).unwrap();
+            if meta.is_dir() && e.file_name() != ".git" {
+                walk(root, &path, out);
+            }
+        }
+    }
+    let mut out = Vec::new();
+    walk(dir, dir, &mut out);
+    out.sort();
+    out
 }
 
 /// Every ref of the main repository except remote-tracking ones.

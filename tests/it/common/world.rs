@@ -1,9 +1,9 @@
-//! Helpers shared by the sync, check, merge and handoff tests: configs with checks, lane commits,
+//! World builders shared by the sync, check, merge, handoff and fault tests: configs with checks, lane commits,
 //! moving base from "another machine", and waiting on marker files written by checks and hooks.
 
 #![allow(dead_code)]
 
-use crate::common::{write_file, Env};
+use super::{write_file, Env};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
@@ -129,7 +129,18 @@ pub fn wt_files(env: &Env, sub: &str) -> Vec<PathBuf> {
     files
 }
 
-/// `(local refs, remote refs)` for "nothing changed" assertions.
-pub fn all_refs(env: &Env) -> (String, String) {
-    (env.refs(), env.remote_refs())
+/// The upstream (`branch.<b>.merge`) of a branch, if it has one.
+pub fn upstream_of(env: &Env, branch: &str) -> Option<String> {
+    let r = env.git_run(&env.main, &["config", &format!("branch.{branch}.merge")]);
+    (r.code == 0).then(|| r.stdout.trim().to_string())
+}
+
+/// The admin dir git keeps for the worktree at `dir` (`.git/worktrees/<id>`).
+pub fn admin_dir(env: &Env, dir: &Path) -> std::path::PathBuf {
+    env.git_at(dir, &["rev-parse", "--path-format=absolute", "--git-dir"])
+        .into()
+}
+
+pub fn head_of(env: &Env, dir: &Path) -> String {
+    env.git_at(dir, &["rev-parse", "HEAD"])
 }

@@ -82,15 +82,15 @@
 
 #![allow(dead_code)]
 
-use crate::common::{write_file, Env};
-use crate::support::hook;
+use super::world::hook;
+use super::{write_file, Env};
 use std::fs;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-pub use crate::support::{BRANCH, LANE};
+pub use super::world::{BRANCH, LANE};
 pub const QUEUE: &str = "queue.yaml";
 
 /// One role (one lane) and `extra` appended: smaller worlds keep the suite quick.
@@ -182,11 +182,11 @@ pub fn signal(pid: u32, signal: &str) {
 }
 
 /// Wait for a spawned `wt` and return its outcome.
-pub fn finish(child: Child) -> crate::common::Run {
-    crate::common::Run::from(child.wait_with_output().unwrap())
+pub fn finish(child: Child) -> super::Run {
+    super::Run::from(child.wait_with_output().unwrap())
 }
 
-/// A hook that pauses (see `support::pause_point`) while `$T/release` does not exist and
+/// A hook that pauses (see `world::pause_point`) while `$T/release` does not exist and
 /// `condition` (a shell test) holds, then exits 0.
 pub fn pause_hook(env: &Env, name: &str, condition: &str, marker: &str) {
     hook(
@@ -195,7 +195,7 @@ pub fn pause_hook(env: &Env, name: &str, condition: &str, marker: &str) {
         &format!(
             r#"if {condition} && [ ! -e "$T/release" ]; then {}; fi
 exit 0"#,
-            crate::support::pause_point(marker, "$$")
+            super::world::pause_point(marker, "$$")
         ),
     );
 }
@@ -459,7 +459,7 @@ pub fn assert_no_pwned(env: &Env) {
 
 /// Move base on the remote from another clone, touching `rel`.
 pub fn move_base(env: &Env, rel: &str, content: &str) -> String {
-    crate::support::move_base(env, "other", rel, content, "base moved")
+    super::world::move_base(env, "other", rel, content, "base moved")
 }
 
 pub fn write(path: &Path, content: &str) {
