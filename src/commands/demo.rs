@@ -15,7 +15,9 @@ use crate::error::{Error, Kind, Result};
 use crate::git::git;
 use crate::sys::process::{self, Capture, Outcome, Spec};
 use crate::sys::quote::quote_path as quote;
+use crate::ui::{Report, Ui};
 use clap::Args;
+use serde::Serialize;
 use std::ffi::OsString;
 use std::fs;
 use std::path::{Component, Path, PathBuf};
@@ -357,17 +359,7 @@ impl<'a> Demo<'a> {
 
     /// The result on stdout (shown under --quiet too): where the world is and what to try.
     fn summary(&self, took: Duration) {
-        let ui = &self.ctx.ui;
         let root = quote(&self.root);
-        if ui.json_mode() {
-            ui.json(&serde_json::json!({
-                "dir": self.root,
-                "main": self.main,
-                "seconds": took.as_secs_f64(),
-            }));
-            return;
-        }
-        self.blank();
         let main = quote(&self.main);
         let lane_b = format!("cd ../{MAIN}-{LANE_B}");
         let remove = format!("rm -rf {root}");
@@ -412,9 +404,12 @@ impl<'a> Demo<'a> {
                     .to_string(),
             );
         }
-        for line in lines {
-            ui.data(&line);
-        }
+        self.ctx.ui.report(&Summary {
+            dir: &self.root,
+            main: &self.main,
+            seconds: took.as_secs_f64(),
+            lines,
+        });
     }
 
     fn section(&mut self, title: &str, why: &str) {
@@ -630,6 +625,25 @@ fn runs_as_wt_on_path() -> bool {
         .find(|p| p.is_file())
         .and_then(|p| p.canonicalize().ok())
         .is_some_and(|p| p == me)
+}
+
+/// Where the demo's world is, and what to try in it (shown under --quiet too).
+#[derive(Serialize)]
+struct Summary<'a> {
+    dir: &'a Path,
+    main: &'a Path,
+    seconds: f64,
+    #[serde(skip)]
+    lines: Vec<String>,
+}
+
+impl Report for Summary<'_> {
+    fn show(&self, ui: &Ui) {
+        ui.status("");
+        for line in &self.lines {
+            ui.data(line);
+        }
+    }
 }
 
 #[cfg(test)]

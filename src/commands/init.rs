@@ -10,6 +10,7 @@ use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::git::RepoInfo;
 use crate::templates;
+use crate::ui::{Report, Ui};
 use clap::Args;
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -33,11 +34,25 @@ struct RoleSpec {
     owns: Vec<String>,
 }
 
+/// What `wt init` wrote: JSON data, or two lines for people on stderr.
 #[derive(Serialize)]
-struct Report<'a> {
+struct Written<'a> {
     path: &'a Path,
     roles: &'a [RoleSpec],
     lanes: &'a [&'a str],
+}
+
+impl Report for Written<'_> {
+    fn tell(&self, ui: &Ui) {
+        ui.success(&format!(
+            "wrote {} with lanes {}",
+            self.path.display(),
+            self.lanes.join(", ")
+        ));
+        ui.hint("set each role's owns and checks there, commit the file, then run `wt setup`");
+    }
+
+    fn show(&self, _ui: &Ui) {}
 }
 
 /// How many times a question is asked again after an answer that does not parse.
@@ -73,20 +88,11 @@ pub fn run(ctx: &Context, args: InitArgs) -> Result<u8> {
     let _lock = ctx.lock("init")?;
     let written = write_new(info, &target, &text)?;
     let lanes: Vec<&str> = written.lanes.iter().map(|l| l.id.as_str()).collect();
-    if ctx.ui.json_mode() {
-        ctx.ui.json(&Report {
-            path: &target,
-            roles: &roles,
-            lanes: &lanes,
-        });
-    }
-    ctx.ui.success(&format!(
-        "wrote {} with lanes {}",
-        target.display(),
-        lanes.join(", ")
-    ));
-    ctx.ui
-        .hint("set each role's owns and checks there, commit the file, then run `wt setup`");
+    ctx.ui.report(&Written {
+        path: &target,
+        roles: &roles,
+        lanes: &lanes,
+    });
     Ok(0)
 }
 

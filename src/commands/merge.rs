@@ -58,8 +58,8 @@ pub fn run(ctx: &Context, args: MergeArgs) -> Result<u8> {
     let merged = match merge::merge(&ctx.site(&base)?, &ctx.ui, lane, &opts, &mut trail) {
         Ok(m) => m,
         Err(e) => {
-            if !trail.violations.is_empty() && ctx.ui.json_mode() {
-                ctx.ui.json(&Refusal {
+            if !trail.violations.is_empty() {
+                ctx.ui.report(&Refusal {
                     lane: &lane.id,
                     merged: false,
                     refused: "policies",
@@ -103,6 +103,11 @@ struct Summary {
     files: Vec<FileLine>,
     #[serde(serialize_with = "crate::ui::lossy_path")]
     handoff: PathBuf,
+}
+
+/// A policy refusal is data in JSON mode; in text mode the error itself lists the violations.
+impl Report for Refusal<'_> {
+    fn show(&self, _ui: &Ui) {}
 }
 
 impl Report for Summary {

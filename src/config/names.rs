@@ -28,7 +28,7 @@ pub fn is_branch_name(branch: &str) -> bool {
     !branch.starts_with('-')
         && branch != "@"
         && branch != "HEAD"
-        && git2::Reference::is_valid_name(&format!("refs/heads/{branch}"))
+        && crate::git::ops::is_valid_ref_name(&format!("refs/heads/{branch}"))
 }
 
 /// One plain path component: no separator, not `.`/`..`, no control characters.

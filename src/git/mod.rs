@@ -15,7 +15,7 @@ pub use run::{git, GitError};
 pub use status::{Dirty, Operation};
 pub use worktrees::WorktreeEntry;
 
-pub use git2::{Oid, Repository};
+pub use git2::{Error as ReadError, Oid, Repository};
 
 /// How many hex digits of a commit id people are shown: git's own default abbreviation.
 pub const SHORT_SHA: usize = 7;

@@ -46,6 +46,21 @@ pub fn merge_base(repo: &Repository, a: Oid, b: Oid) -> Option<Oid> {
     repo.merge_base(a, b).ok()
 }
 
+/// Commits on `head` not on `base`, and on `base` not on `head`.
+pub fn ahead_behind(repo: &Repository, head: Oid, base: Oid) -> Option<(usize, usize)> {
+    repo.graph_ahead_behind(head, base).ok()
+}
+
+/// Whether the repository is a shallow clone (its history may end before a merge base).
+pub fn is_shallow(repo: &Repository) -> bool {
+    repo.is_shallow()
+}
+
+/// Whether `name` is a well-formed full ref name (`refs/heads/x`), by git's own rules.
+pub fn is_valid_ref_name(name: &str) -> bool {
+    git2::Reference::is_valid_name(name)
+}
+
 /// `git merge-base A B` run in `dir`: whether the two share a commit in the history the
 /// repository has (in a shallow clone, libgit2 and git may disagree; git's answer counts).
 pub fn shares_history(dir: &Path, a: Oid, b: Oid) -> bool {

@@ -5,8 +5,8 @@
 use crate::config::{Config, Lane};
 use crate::error::{Error, Result};
 use crate::git::diff::{self, ChangeKind, ChangedPath};
+use crate::git::{ops, Oid, ReadError, Repository};
 use crate::policy::{self, Branch, Change, Commit, ContractRule, GateRule, RoleRule, Rules};
-use git2::{Oid, Repository};
 use std::path::{Component, Path};
 
 pub use crate::policy::{Rule, Violation};
@@ -46,12 +46,12 @@ pub fn evaluate(
     allow_test_removal: Option<&str>,
 ) -> Result<Outcome> {
     let policy = policy::compile(&rules(cfg, repo.workdir()))?;
-    let unreadable = |what: &str, e: git2::Error| {
+    let unreadable = |what: &str, e: ReadError| {
         Error::git(format!("cannot read {what} of {}", lane.branch)).detail(e.message().to_string())
     };
-    let merge_base = repo.merge_base(head, base_tip).map_err(|e| {
+    let merge_base = ops::merge_base(repo, head, base_tip).ok_or_else(|| {
         // why: in a shallow clone the common commit may just not have been fetched.
-        if repo.is_shallow() {
+        if ops::is_shallow(repo) {
             return Error::refused(format!(
                 "the repository is shallow and {} shares no commit with base in the history fetched so far; nothing was changed",
                 lane.branch
@@ -59,7 +59,6 @@ pub fn evaluate(
             .hint("fetch the full history (`git fetch --unshallow`), then run the command again");
         }
         Error::git(format!("{} shares no history with base", lane.branch))
-            .detail(e.message().to_string())
     })?;
     let changes = diff::net_changes(repo, merge_base, head, &|p| policy.is_kept_test(p))
         .map_err(|e| unreadable("the changes", e))?

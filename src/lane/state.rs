@@ -7,9 +7,9 @@ use crate::error::{Error, Result};
 use crate::git::status::{self, Dirty, Operation, StatusOptions};
 use crate::git::worktrees::{self, WorktreeEntry};
 use crate::git::RepoInfo;
+use crate::git::{ops, Oid, Repository};
 use crate::lane::{task, Site};
 use crate::sys::parallel;
-use git2::{Oid, Repository};
 use std::collections::HashMap;
 use std::path::Path;
 
@@ -93,7 +93,7 @@ pub fn count_ahead_behind(state: &mut LaneState, repo: &Repository, base_tip: Op
         .filter(|_| state.exists)
         .and_then(|e| e.head);
     if let (Some(head), Some(base)) = (head, base_tip) {
-        state.ahead_behind = repo.graph_ahead_behind(head, base).ok();
+        state.ahead_behind = ops::ahead_behind(repo, head, base);
     }
 }
 

@@ -7,7 +7,7 @@
 
 use crate::config::{Config, QueueConfig};
 use crate::error::{Error, Result};
-use crate::git::{git, BaseRef, RepoInfo};
+use crate::git::{git, ops, BaseRef, RepoInfo};
 use crate::queue::{self, Plan, Queue, RuleError, Task};
 use crate::sys::events::Events;
 use crate::sys::files;
@@ -322,13 +322,10 @@ fn check_main(info: &RepoInfo, base: &BaseRef, rel: &Path, pushing: bool) -> Res
         .hint("commit or discard them first: wt commits each queue change itself"));
     }
     if pushing {
-        let local = repo.refname_to_id(&base.local_ref()).ok();
-        let remote = base.remote_ref().and_then(|r| repo.refname_to_id(&r).ok());
+        let local = ops::resolve(&repo, &base.local_ref());
+        let remote = base.remote_ref().and_then(|r| ops::resolve(&repo, &r));
         if let (Some(l), Some(r)) = (local, remote) {
-            if l != r
-                && !repo.graph_descendant_of(r, l).unwrap_or(false)
-                && repo.graph_descendant_of(l, r).unwrap_or(false)
-            {
+            if l != r && !ops::is_ancestor(&repo, l, r) && ops::is_ancestor(&repo, r, l) {
                 return Err(Error::refused(format!(
                     "local {} has commits that are not on {}",
                     base.name,

@@ -18,6 +18,7 @@ mod faults_setup;
 mod faults_sync;
 mod handoff;
 mod init;
+mod layering;
 mod lock;
 mod merge;
 mod policy;
