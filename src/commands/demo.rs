@@ -12,7 +12,7 @@
 
 use crate::context::Context;
 use crate::error::{Error, Kind, Result};
-use crate::git::git;
+use crate::git::run;
 use crate::sys::process::{self, Capture, Outcome, Spec};
 use crate::sys::quote::quote_path as quote;
 use crate::ui::{Report, Ui};
@@ -519,12 +519,8 @@ impl<'a> Demo<'a> {
         self.git_run(dir, args).map(|_| ())
     }
 
-    fn git_run(&self, dir: &Path, args: &[&str]) -> Result<crate::git::run::GitOutput> {
-        let mut g = git(dir);
-        for (key, value) in CHILD_ENV {
-            g = g.env(key, *value);
-        }
-        g.run(args)
+    fn git_run(&self, dir: &Path, args: &[&str]) -> Result<run::GitOutput> {
+        run::as_typed(dir, args, CHILD_ENV)
             .map_err(|e| e.context(format!("the demo's git failed in {}", dir.display())))
     }
 

@@ -87,6 +87,16 @@ impl GitOutput {
     }
 }
 
+/// A git command exactly as a person would type it in `dir`, with `env` set: for the demo, whose
+/// narration is the argv it runs. wt's own work goes through the named functions of this module.
+pub fn as_typed(dir: &Path, args: &[&str], env: &[(&str, &str)]) -> Result<GitOutput, GitError> {
+    let mut g = git(dir);
+    for (key, value) in env {
+        g = g.env(key, *value);
+    }
+    g.run(args)
+}
+
 pub fn git(dir: &Path) -> Git<'_> {
     Git {
         dir,
