@@ -21,6 +21,8 @@
 //! else; both build the same located tree. Anchors, aliases and tags are refused outright.
 
 mod fast;
+mod located;
+mod near;
 mod yaml;
 
 pub mod cache;
@@ -30,6 +32,7 @@ pub mod model;
 pub mod parse;
 pub mod rules;
 pub mod store;
+pub mod validate;
 
 pub use edit::{set_fields, set_fields_parsed};
 pub use model::{

@@ -4,45 +4,16 @@
 
 use std::collections::HashMap;
 
+pub use super::located::QueueError;
+pub(crate) use super::located::{located, shown};
 use super::model::{
     Field, FieldValue, NameKind, Queue, Status, Task, QUEUE_VERSION, ROOT_FIELDS, TASK_FIELDS,
 };
+use super::near::closest;
 use super::yaml::{self, Kind, LineIndex, Node};
-use crate::error::Error;
 
 /// Files larger than this are refused before parsing (SPEC section 2).
 pub const MAX_QUEUE_BYTES: usize = 8 * 1024 * 1024;
-
-/// Wider source lines are cropped around the error in [`QueueError::source_line`].
-const EXCERPT_CHARS: usize = 120;
-
-/// A queue file that cannot be used as it is, located at a 1-based line and column.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("{file}:{line}:{column}: {message}")]
-pub struct QueueError {
-    pub file: String,
-    pub line: usize,
-    /// Counted in characters.
-    pub column: usize,
-    pub message: String,
-    /// One line telling the user what to change.
-    pub fix: String,
-    /// The offending line, safe to print: control characters escaped, long lines cropped.
-    pub source_line: String,
-    /// 1-based character position of the error within `source_line`.
-    pub caret: usize,
-}
-
-impl From<QueueError> for Error {
-    fn from(e: QueueError) -> Self {
-        let gutter = format!("{} | ", e.line);
-        let pad = " ".repeat(gutter.len() + e.caret.saturating_sub(1));
-        Error::usage(e.to_string())
-            .detail(format!("{gutter}{}", e.source_line))
-            .detail(format!("{pad}^"))
-            .hint(e.fix)
-    }
-}
 
 /// Parses and checks a queue file. `file_label` is how errors name the file.
 pub fn parse(bytes: &[u8], file_label: &str) -> Result<Queue, QueueError> {
@@ -187,81 +158,6 @@ pub(crate) fn parse_str<'a>(src: &'a str, file: &str) -> Result<(Queue, Node<'a>
     };
     let queue = conv.queue(&tree, Vec::new())?;
     Ok((queue, tree))
-}
-
-pub(crate) fn located(
-    file: &str,
-    text: &str,
-    line: usize,
-    column: usize,
-    message: String,
-    fix: &str,
-) -> QueueError {
-    let (source_line, caret) = excerpt(text, column);
-    QueueError {
-        file: file.to_string(),
-        line,
-        column,
-        message,
-        fix: fix.to_string(),
-        source_line,
-        caret,
-    }
-}
-
-/// A printable window of `text` around `column`, and the column's place in it.
-fn excerpt(text: &str, column: usize) -> (String, usize) {
-    let chars: Vec<char> = text.chars().collect();
-    let start = column
-        .saturating_sub(EXCERPT_CHARS / 2)
-        .min(chars.len().saturating_sub(EXCERPT_CHARS));
-    let end = (start + EXCERPT_CHARS).min(chars.len());
-    let mut out = String::new();
-    let mut caret = column - start;
-    if start > 0 {
-        out.push('…');
-        caret += 1;
-    }
-    for (i, &c) in chars[start..end].iter().enumerate() {
-        push_printable(&mut out, c);
-        if start + i + 1 < column {
-            caret += printable_width(c) - 1;
-        }
-    }
-    if end < chars.len() {
-        out.push('…');
-    }
-    (out, caret)
-}
-
-fn push_printable(out: &mut String, c: char) {
-    match c {
-        '\t' => out.push(' '),
-        c if c.is_control() || matches!(c, '\u{2028}' | '\u{2029}' | '\u{FEFF}') => {
-            out.extend(c.escape_unicode())
-        }
-        c => out.push(c),
-    }
-}
-
-fn printable_width(c: char) -> usize {
-    let mut s = String::new();
-    push_printable(&mut s, c);
-    s.chars().count()
-}
-
-/// A value from the file, quoted for a message: control characters escaped, long ones cut.
-pub(crate) fn shown(s: &str) -> String {
-    let mut out = String::from("`");
-    for (i, c) in s.chars().enumerate() {
-        if i == 60 {
-            out.push('…');
-            break;
-        }
-        push_printable(&mut out, c);
-    }
-    out.push('`');
-    out
 }
 
 /// How each task field is typed in the file.
@@ -662,47 +558,11 @@ impl Node<'_> {
     }
 }
 
-/// The expected name a misspelling most likely meant: edit distance at most 2, or the same
-/// letters once `_` is ignored (`dependson`).
-fn closest<'a>(name: &str, candidates: &[&'a str]) -> Option<&'a str> {
-    let squash = |s: &str| s.replace('_', "").to_ascii_lowercase();
-    candidates
-        .iter()
-        .map(|c| {
-            (
-                if squash(c) == squash(name) {
-                    0
-                } else {
-                    distance(name, c)
-                },
-                *c,
-            )
-        })
-        .filter(|(d, _)| *d <= 2)
-        .min_by_key(|(d, _)| *d)
-        .map(|(_, c)| c)
-}
-
-fn distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut prev = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let cost = usize::from(ca != *cb);
-            let next = (row[j + 1] + 1).min(row[j] + 1).min(prev + cost);
-            prev = row[j + 1];
-            row[j + 1] = next;
-        }
-    }
-    row[b.len()]
-}
-
 #[cfg(test)]
 mod tests {
+    use super::super::located::{excerpt, EXCERPT_CHARS};
     use super::*;
-    use crate::error::Kind as ErrorKind;
+    use crate::error::{Error, Kind as ErrorKind};
 
     const FILE: &str = "Agent_Work_Queue.yaml";
 

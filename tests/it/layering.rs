@@ -162,3 +162,18 @@ fn the_top_level_holds_only_the_entry_points() {
         "loose files at the top of src/ (give each a folder): {loose:?}"
     );
 }
+
+#[test]
+fn no_source_file_is_over_700_lines() {
+    let long: Vec<String> = sources()
+        .into_iter()
+        .map(|(file, code)| (file, code.lines().count()))
+        .filter(|(_, n)| *n > 700)
+        .map(|(file, n)| format!("src/{file}: {n} lines before its test module"))
+        .collect();
+    assert!(
+        long.is_empty(),
+        "split these files (700 lines at most, test modules aside):\n{}",
+        long.join("\n")
+    );
+}
