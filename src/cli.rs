@@ -75,6 +75,12 @@ pub enum Command {
     /// Print the handoff report of a lane.
     #[command(display_order = 9)]
     Handoff(commands::HandoffArgs),
+    /// Print a lane's worktree directory (or the main checkout's), for `cd "$(wt path LANE)"`.
+    #[command(display_order = 9)]
+    Path(commands::PathArgs),
+    /// Run a program in a lane's worktree with WT_* variables set; exit as it exits.
+    #[command(display_order = 9)]
+    Exec(commands::ExecArgs),
     /// Remove a lane's worktree and branch, only when nothing would be lost.
     #[command(display_order = 10)]
     Teardown(commands::TeardownArgs),
@@ -90,8 +96,19 @@ pub enum Command {
 }
 
 pub fn main() -> ExitCode {
+    main_as("wt")
+}
+
+/// The program under the name it was installed as (`wt`, or `git-lanes` for `git lanes ...`):
+/// the name shows in usage lines and `--version`.
+pub fn main_as(name: &'static str) -> ExitCode {
     crate::sys::process::install_signal_handler();
-    let cli = match Cli::try_parse() {
+    let parsed = clap_tree()
+        .name(name)
+        .bin_name(name)
+        .try_get_matches()
+        .and_then(|m| <Cli as clap::FromArgMatches>::from_arg_matches(&m));
+    let cli = match parsed {
         Ok(cli) => cli,
         Err(e) => {
             let code = if e.use_stderr() { 2 } else { 0 };
@@ -145,6 +162,8 @@ fn dispatch(ctx: &Context, chosen: Command) -> Result<u8> {
         Command::Check(args) => commands::check(ctx, args),
         Command::Merge(args) => commands::merge(ctx, args),
         Command::Handoff(args) => commands::handoff(ctx, args),
+        Command::Path(args) => commands::path(ctx, args),
+        Command::Exec(args) => commands::exec(ctx, args),
         Command::Teardown(args) => commands::teardown(ctx, args),
         Command::Demo(args) => commands::demo(ctx, args),
         Command::Completions(args) => commands::completions(ctx, args, clap_tree()),

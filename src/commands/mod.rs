@@ -6,9 +6,11 @@
 mod check;
 mod completions;
 mod demo;
+mod exec;
 mod handoff;
 mod init;
 mod merge;
+mod path;
 mod preflight;
 mod queue;
 mod setup;
@@ -19,9 +21,11 @@ mod teardown;
 pub use check::{run as check, CheckArgs};
 pub use completions::{man, run as completions, CompletionsArgs};
 pub use demo::{run as demo, DemoArgs};
+pub use exec::{run as exec, ExecArgs};
 pub use handoff::{run as handoff, HandoffArgs};
 pub use init::{run as init, InitArgs};
 pub use merge::{run as merge, MergeArgs};
+pub use path::{run as path, PathArgs};
 pub use preflight::{run as preflight, PreflightArgs};
 pub use queue::{run as queue, QueueCommand};
 pub use setup::{run as setup, SetupArgs};
@@ -32,6 +36,7 @@ pub use teardown::{run as teardown, TeardownArgs};
 /// Lane words: `A-backend`, `B-ui-2`, `B-ui:2`, or make-style `ROLE=B-ui LANE=2`.
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct LaneWords {
+    /// The lane: `A-backend`, `B-ui-2`, `B-ui:2`, or make-style `ROLE=B-ui LANE=2`.
     #[arg(value_name = "LANE")]
     pub words: Vec<String>,
 }

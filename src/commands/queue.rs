@@ -23,8 +23,9 @@ pub enum QueueCommand {
     Claim {
         #[command(flatten)]
         lane: LaneWords,
-        /// Who works on it (an agent or person id).
-        #[arg(long)]
+        /// Who works on it: an agent or person id, recorded as the task's owner (required;
+        /// `OWNER=NAME` works too).
+        #[arg(long, value_name = "NAME")]
         owner: Option<String>,
         /// Claim this task instead of the next ready one.
         #[arg(long)]
@@ -35,7 +36,8 @@ pub enum QueueCommand {
         /// Task id, or TASK_ID=... STATUS=... OWNER=... words.
         #[arg(value_name = "ARGS")]
         words: Vec<String>,
-        #[arg(long)]
+        /// Record NAME as the task's owner with the new status.
+        #[arg(long, value_name = "NAME")]
         owner: Option<String>,
         /// The task that blocks this one (needed for blocked).
         #[arg(long, value_name = "ID")]
@@ -43,6 +45,7 @@ pub enum QueueCommand {
     },
     /// Show every task, or one.
     Show {
+        /// The task to show; every task when left out.
         #[arg(value_name = "ID")]
         id: Option<String>,
     },

@@ -5,6 +5,7 @@
 pub mod clock;
 pub mod events;
 pub mod files;
+pub mod foreground;
 pub mod lock;
 pub mod parallel;
 pub mod process;

@@ -8,11 +8,12 @@ use std::ffi::OsString;
 use std::io;
 use std::path::Path;
 use std::process::Output;
+use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
 /// Variables that make git look at a repository other than the one in `dir`.
-const REPO_LOCATING_VARS: &[&str] = &[
+pub(crate) const REPO_LOCATING_VARS: &[&str] = &[
     "GIT_DIR",
     "GIT_WORK_TREE",
     "GIT_INDEX_FILE",
@@ -25,10 +26,23 @@ const REPO_LOCATING_VARS: &[&str] = &[
 
 static GROUPS: Mutex<Vec<u32>> = Mutex::new(Vec::new());
 
+/// The pid of the program `wt exec` runs in the foreground, 0 when there is none.
+pub(crate) static FOREGROUND: AtomicI32 = AtomicI32::new(0);
+
 /// Install the handler that kills every registered child group on Ctrl-C or SIGTERM, then exits
-/// with 130. Called once from `main`.
+/// with 130. Called once from `main`. While `wt exec` runs a program in the foreground, Ctrl-C
+/// is ignored here (the terminal sends it to the program itself) and SIGTERM or SIGHUP is
+/// passed on to the program as SIGTERM; `wt` then exits the way the program did.
 pub fn install_signal_handler() {
     let _ = ctrlc::set_handler(|| {
+        let fg = FOREGROUND.load(Ordering::SeqCst);
+        if fg > 0 {
+            // SAFETY: kill only sends a signal to the child we are waiting for.
+            unsafe {
+                libc::kill(fg, libc::SIGTERM);
+            }
+            return;
+        }
         kill_all_groups();
         std::process::exit(130);
     });
