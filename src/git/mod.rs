@@ -5,6 +5,7 @@
 pub mod diff;
 pub mod lanes;
 pub mod ops;
+pub mod queue;
 pub mod repo;
 pub mod run;
 pub mod status;

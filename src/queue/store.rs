@@ -7,7 +7,8 @@
 
 use crate::config::{Config, QueueConfig};
 use crate::error::{Error, Result};
-use crate::git::{git, ops, BaseRef, RepoInfo};
+use crate::git::queue as gitq;
+use crate::git::{ops, BaseRef, RepoInfo};
 use crate::queue::{self, Plan, Queue, RuleError, Task};
 use crate::sys::events::Events;
 use crate::sys::files;
@@ -143,7 +144,7 @@ where
         if p.is_noop() {
             return Ok(Applied::new(&file, p, None));
         }
-        let before = git(&info.main).read(["rev-parse", "HEAD"])?;
+        let before = gitq::head(&info.main)?;
         let label = file.rel.display().to_string();
         let text =
             queue::set_fields_parsed(&file.text, &label, &file.queue, &p.task_id, &p.changes)?;
@@ -238,7 +239,7 @@ pub fn undo_interrupted(
         Pending::clear(info);
         return Ok(());
     };
-    let head = git(&info.main).read(["rev-parse", "HEAD"])?;
+    let head = gitq::head(&info.main)?;
     if pending.commit.as_deref() == Some(head.as_str()) {
         let remote = base.remote.as_deref();
         let landed = match remote {
@@ -261,13 +262,7 @@ pub fn undo_interrupted(
     } else if head == pending.before {
         let current = std::fs::read(info.main.join(rel)).unwrap_or_default();
         if crate::git::blob_id(&current) == pending.written {
-            git(&info.main).run([
-                std::ffi::OsStr::new("checkout"),
-                "--quiet".as_ref(),
-                "HEAD".as_ref(),
-                "--".as_ref(),
-                rel.as_os_str(),
-            ])?;
+            gitq::restore(&info.main, rel)?;
             events.warn(&format!(
                 "an interrupted queue change had edited {} without committing; put it back, planning again",
                 rel.display()
@@ -308,13 +303,7 @@ fn check_main(info: &RepoInfo, base: &BaseRef, rel: &Path, pushing: bool) -> Res
             base.name
         )));
     }
-    let status = git(&info.main).read([
-        std::ffi::OsStr::new("status"),
-        "--porcelain".as_ref(),
-        "--".as_ref(),
-        rel.as_os_str(),
-    ])?;
-    if !status.trim().is_empty() {
+    if gitq::is_modified(&info.main, rel)? {
         return Err(Error::refused(format!(
             "{} has uncommitted changes in the main checkout",
             rel.display()
@@ -343,25 +332,16 @@ fn check_main(info: &RepoInfo, base: &BaseRef, rel: &Path, pushing: bool) -> Res
 /// Fetch and fast-forward the main checkout to the remote's base.
 fn catch_up(info: &RepoInfo, base: &BaseRef) -> Result<()> {
     let remote = base.remote.as_deref().unwrap_or("origin");
-    git(&info.main)
-        .network()
-        .run([
-            "fetch",
-            "--quiet",
-            remote,
-            &format!("+refs/heads/{0}:refs/remotes/{remote}/{0}", base.name),
-        ])
+    gitq::fetch_base(&info.main, remote, &base.name)
         .map_err(|e| e.context(format!("cannot fetch {remote}")))?;
-    git(&info.main)
-        .run(["merge", "--ff-only", "--quiet", &base.upstream_ref()])
-        .map_err(|e| {
-            e.context(format!(
-                "cannot fast-forward {} to {}",
-                base.name,
-                base.upstream_name()
-            ))
-            .hint("local base has diverged from the remote: reconcile it by hand")
-        })?;
+    gitq::fast_forward(&info.main, &base.upstream_ref()).map_err(|e| {
+        e.context(format!(
+            "cannot fast-forward {} to {}",
+            base.name,
+            base.upstream_name()
+        ))
+        .hint("local base has diverged from the remote: reconcile it by hand")
+    })?;
     Ok(())
 }
 
@@ -372,33 +352,12 @@ fn commit(
     before: &str,
     old_text: &str,
 ) -> Result<String> {
-    let main = git(&info.main);
-    let path = rel.as_os_str();
-    let done = main
-        .run([std::ffi::OsStr::new("add"), "--".as_ref(), path])
-        .and_then(|_| {
-            main.run([
-                std::ffi::OsStr::new("commit"),
-                "--quiet".as_ref(),
-                "-m".as_ref(),
-                message.as_ref(),
-                "--".as_ref(),
-                path,
-            ])
-        });
-    if let Err(e) = done {
+    gitq::commit_file(&info.main, rel, message).map_err(|e| {
         // why: a refused commit (a hook, say) must not leave the edited file behind.
         let _ = write_atomic(&info.main.join(rel), old_text);
-        let _ = main.run([
-            std::ffi::OsStr::new("reset"),
-            "--quiet".as_ref(),
-            before.as_ref(),
-            "--".as_ref(),
-            path,
-        ]);
-        return Err(e.context("cannot commit the queue change; the file was restored"));
-    }
-    Ok(main.read(["rev-parse", "HEAD"])?)
+        let _ = gitq::unstage(&info.main, before, rel);
+        e.context("cannot commit the queue change; the file was restored")
+    })
 }
 
 enum Pushed {
@@ -414,13 +373,7 @@ enum Pushed {
 /// on.
 fn push(info: &RepoInfo, base: &BaseRef, sha: &str, before: &str) -> Pushed {
     let remote = base.remote.as_deref().unwrap_or("origin");
-    let out = git(&info.main).network().output([
-        "push",
-        "--porcelain",
-        "--quiet",
-        remote,
-        &format!("{sha}:refs/heads/{}", base.name),
-    ]);
+    let out = gitq::push_commit(&info.main, remote, sha, &base.name);
     let failure = match out {
         Ok(out) if out.code == 0 => return Pushed::Landed,
         Ok(out) => {
@@ -448,22 +401,12 @@ fn push(info: &RepoInfo, base: &BaseRef, sha: &str, before: &str) -> Pushed {
 
 /// The commit the remote's base branch points at, if the remote answers.
 fn remote_base(info: &RepoInfo, remote: &str, branch: &str) -> Option<String> {
-    let out = git(&info.main)
-        .network()
-        .read([
-            "ls-remote",
-            "--quiet",
-            remote,
-            &format!("refs/heads/{branch}"),
-        ])
-        .ok()?;
-    out.split_whitespace().next().map(str::to_string)
+    gitq::remote_tip(&info.main, remote, branch)
 }
 
 /// Drop our own queue commit, and only it: the main checkout goes back to `before`.
 fn drop_commit(info: &RepoInfo, before: &str) -> Result<()> {
-    git(&info.main)
-        .run(["reset", "--quiet", "--keep", before])
+    gitq::reset_keep(&info.main, before)
         .map_err(|e| e.context("cannot drop the unpushed queue commit"))?;
     Ok(())
 }

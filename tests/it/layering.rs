@@ -177,3 +177,20 @@ fn no_source_file_is_over_700_lines() {
         long.join("\n")
     );
 }
+
+#[test]
+fn the_git_binary_is_run_only_behind_the_git_door() {
+    let needles = [
+        "\"git\"",
+        "git::git(",
+        "run::git(",
+        "git::{git",
+        "git::run::{git",
+    ];
+    let hits = offending(&sources(), &|f| f.starts_with("git/"), &needles);
+    assert!(
+        hits.is_empty(),
+        "git argv outside src/git/ (add a named function there):\n{}",
+        hits.join("\n")
+    );
+}
