@@ -80,7 +80,9 @@ impl Context {
     pub fn base(&self) -> Result<BaseRef> {
         let cfg = self.config()?;
         let repo = self.repo()?.open()?;
-        git::repo::detect_base(&repo, cfg.project.base.as_deref(), &cfg.project.remote)
+        let base = git::repo::detect_base(&repo, cfg.project.base.as_deref(), &cfg.project.remote)?;
+        cfg.refuse_base_as_lane(&base.name)?;
+        Ok(base)
     }
 
     /// Config, repository and `base` together, as the `lane` functions take them.

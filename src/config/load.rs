@@ -108,6 +108,17 @@ impl Build<'_> {
         let project = self.project(&raw, env_root, user_root)?;
         let roles = self.roles(&raw.role)?;
         let lanes = self.lanes(&raw.role, &project)?;
+        let role_at = raw
+            .role
+            .iter()
+            .map(|r| {
+                let (line, col) = self.source.line_col(r.name.span().start);
+                (
+                    r.name.get_ref().clone(),
+                    format!("{}:{line}:{col}", self.source.label),
+                )
+            })
+            .collect();
         let queue = match raw.queue {
             Some(q) => Some(QueueConfig {
                 path: self.relative_path(&q.path)?,
@@ -154,6 +165,7 @@ impl Build<'_> {
             gates,
             policy,
             lanes,
+            role_at,
         })
     }
 
@@ -294,13 +306,33 @@ impl Build<'_> {
             };
             for index in indexes {
                 let lane = self.lane(r, role, index, project)?;
+                if project.base.as_deref() == Some(lane.branch.as_str()) {
+                    return Err(self.err(
+                        &r.name,
+                        &format!(
+                            "lane {} would use the base branch `{}` as its own branch",
+                            lane.id, lane.branch
+                        ),
+                        BASE_FIX,
+                    ));
+                }
                 if let Some(other) = lanes
                     .iter()
                     .find(|l| l.id == lane.id || l.branch == lane.branch || l.path == lane.path)
                 {
+                    let what = if other.branch == lane.branch {
+                        format!("branch `{}`", lane.branch)
+                    } else if other.id == lane.id {
+                        format!("name `{}`", lane.id)
+                    } else {
+                        format!("directory {}", lane.path.display())
+                    };
                     return Err(self.err(
                         &r.name,
-                        &format!("lane {} collides with lane {}", lane.id, other.id),
+                        &format!(
+                            "lane {} of role {role} has the same {what} as lane {} of role {}",
+                            lane.id, other.id, other.role
+                        ),
                         "rename one of the roles",
                     ));
                 }
@@ -381,6 +413,9 @@ impl Build<'_> {
 }
 
 /// The root is canonicalized once so that a symlinked root compares equal to git's records.
+/// The fix for a lane branch that is the base branch.
+pub(super) const BASE_FIX: &str = "a lane's commits reach base only through `wt merge`: rename the role, or make branch_template give it its own branch (e.g. \"agent/{role}{-lane}\")";
+
 fn canonical_root(root: &Path) -> PathBuf {
     if let Ok(c) = root.canonicalize() {
         return c;

@@ -29,6 +29,9 @@ pub struct Config {
     pub policy: Policy,
     /// Every lane of every role, in config order.
     pub lanes: Vec<Lane>,
+    /// Where each role is named in the file (`lanes.toml:7:8`), for errors found after loading
+    /// (a lane branch that is the detected base).
+    pub role_at: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Clone)]
@@ -83,6 +86,23 @@ pub struct Policy {
 impl Config {
     pub fn role(&self, name: &str) -> Option<&Role> {
         self.roles.iter().find(|r| r.name == name)
+    }
+
+    /// Refuse a lane whose branch is the base branch (detected, so only known after loading):
+    /// its worktree would hold base and a sync would push its commits straight to base, past
+    /// every policy, check and the queue.
+    pub fn refuse_base_as_lane(&self, base: &str) -> crate::error::Result<()> {
+        match self.lanes.iter().find(|l| l.branch == base) {
+            None => Ok(()),
+            Some(lane) => {
+                let at = self.role_at.get(&lane.role).cloned().unwrap_or_default();
+                Err(crate::error::Error::usage(format!(
+                    "{at}: lane {} would use the base branch `{base}` as its own branch",
+                    lane.id
+                ))
+                .hint(load::BASE_FIX))
+            }
+        }
     }
 }
 

@@ -33,4 +33,5 @@ mod setup;
 mod snapshots_cli;
 mod status;
 mod sync;
+mod team_day;
 mod teardown;
