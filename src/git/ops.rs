@@ -76,6 +76,51 @@ pub fn subject(repo: &Repository, commit: Oid) -> Option<String> {
     commit.summary().ok().flatten().map(str::to_string)
 }
 
+/// `1a2b3c4 "subject" by Name <email> on 2026-01-01`: who made a commit and when, for warnings
+/// about work wt did not make.
+pub fn commit_line(repo: &Repository, commit: Oid) -> Option<String> {
+    let c = repo.find_commit(commit).ok()?;
+    let author = c.author();
+    let when = author.when();
+    let date = chrono_free_date(when.seconds() + i64::from(when.offset_minutes()) * 60);
+    Some(format!(
+        "{} \"{}\" by {} <{}> on {date}",
+        crate::git::short(commit),
+        c.summary().ok().flatten().unwrap_or(""),
+        author.name().unwrap_or("?"),
+        author.email().unwrap_or("?"),
+    ))
+}
+
+/// Whether this repository pushed `tip` to the remote-tracking ref `refname` itself (its
+/// reflog says "update by push"), as opposed to fetching what someone else pushed.
+pub fn pushed_from_here(repo: &Repository, refname: &str, tip: Oid) -> bool {
+    repo.reflog(refname).is_ok_and(|log| {
+        log.iter().any(|e| {
+            e.id_new() == tip
+                && e.message()
+                    .ok()
+                    .flatten()
+                    .is_some_and(|m| m.starts_with("update by push"))
+        })
+    })
+}
+
+/// `YYYY-MM-DD` of a Unix time (days-from-civil, inverted).
+fn chrono_free_date(secs: i64) -> String {
+    let days = secs.div_euclid(86_400);
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!("{y:04}-{m:02}-{d:02}")
+}
+
 /// Whether the worktree at `dir` has `branch_ref` checked out at `at`.
 pub fn head_is(dir: &Path, branch_ref: &str, at: Oid) -> bool {
     let Ok(repo) = Repository::open(dir) else {

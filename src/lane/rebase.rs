@@ -116,6 +116,7 @@ pub fn rebase_onto(ready: &Ready, base: &BaseRef, onto: Oid, keep_conflict: bool
     }
     let upstream = base.upstream_name();
     refuse_shallow_gap(ready, &upstream, onto)?;
+    refuse_unrelated(ready, base, onto)?;
     let in_the_way = ops::ignored_in_the_way(path, ready.head, onto);
     if !in_the_way.is_empty() {
         return Err(Error::refused(format!(
@@ -194,6 +195,31 @@ pub fn refuse_shallow_gap(ready: &Ready, upstream: &str, onto: Oid) -> Result<()
     .hint(format!(
         "fetch the full history (`git -C {} fetch --unshallow`), then run the command again",
         crate::sys::quote::quote_path(&ready.lane.path)
+    )))
+}
+
+/// A lane branch that shares no commit with base (an unrelated branch that happened to have the
+/// lane's name): a rebase would replay its whole foreign history onto base, and a merge would
+/// land it. Refused, naming how to put the lane on base. (In a shallow clone the shallow check
+/// answers first: there the missing history may be what hides the common commit.)
+pub fn refuse_unrelated(ready: &Ready, base: &BaseRef, onto: Oid) -> Result<()> {
+    if common_dir(&ready.admin_dir).join("shallow").exists() {
+        return Ok(());
+    }
+    let repo = crate::git::repo::open_worktree(&ready.lane.path)?;
+    if ops::merge_base(&repo, ready.head, onto).is_some() {
+        return Ok(());
+    }
+    let lane = ready.lane;
+    let upstream = base.upstream_name();
+    let at = crate::sys::quote::quote_path(&lane.path);
+    Err(Error::refused(format!(
+        "{}: branch {} shares no history with {upstream} (an unrelated branch, not made from base); nothing was changed",
+        lane.id, lane.branch
+    ))
+    .hint(format!(
+        "keep it under another name and start the lane from base: `git -C {at} branch -m {b} {b}-unrelated && git -C {at} switch -c {b} --no-track {upstream}`",
+        b = lane.branch
     )))
 }
 

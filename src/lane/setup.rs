@@ -82,6 +82,14 @@ pub fn setup_lanes(
         .map_err(|e| Error::io(format!("cannot create {}", root.display()), e))?;
     let prepared = prepare(info, lanes, &plans, base);
     let results = add_worktrees(events, lanes, prepared);
+    for ((lane, plan), result) in lanes.iter().zip(&plans).zip(&results) {
+        let adopted = matches!(plan, Plan::Create { source: Source::RemoteBranch, .. });
+        if adopted && result.is_ok() {
+            if let Some(w) = adopt_warning(lane, &repo, base) {
+                events.warn(&w);
+            }
+        }
+    }
     Ok(done(events, lanes, &plans, results))
 }
 
@@ -203,8 +211,10 @@ fn plan(
             if let Some(holder) = held_elsewhere(entries, &lane.branch, entry) {
                 return Err(held_error(lane, holder));
             }
+            let source = source();
+            refuse_unrelated(lane, repo, base, &source)?;
             return Ok(Plan::Create {
-                source: source(),
+                source,
                 repair: Some(repair),
             });
         }
@@ -229,10 +239,61 @@ fn plan(
     if let Some(holder) = worktrees::find_by_branch(entries, &lane.branch) {
         return Err(held_error(lane, holder));
     }
+    let source = source();
+    refuse_unrelated(lane, repo, base, &source)?;
     Ok(Plan::Create {
-        source: source(),
+        source,
         repair: None,
     })
+}
+
+/// The branch a new lane would adopt (local, or the remote's) shares no commit with base: an
+/// unrelated branch that happens to have the lane's name. Adopting it would land its foreign
+/// history on base at the first merge. (A shallow clone may just not have the common commit:
+/// sync and merge judge that case.)
+fn refuse_unrelated(lane: &Lane, repo: &Repository, base: &BaseRef, source: &Source) -> Result<()> {
+    let (refname, whose) = match (source, &base.remote) {
+        (Source::LocalBranch, _) => (format!("refs/heads/{}", lane.branch), "local branch"),
+        (Source::RemoteBranch, Some(r)) => (
+            format!("refs/remotes/{r}/{}", lane.branch),
+            "the remote's branch",
+        ),
+        _ => return Ok(()),
+    };
+    let (Some(tip), Some(base_tip)) = (ops::resolve(repo, &refname), base.tip(repo)) else {
+        return Ok(());
+    };
+    if ops::is_shallow(repo) || ops::merge_base(repo, tip, base_tip).is_some() {
+        return Ok(());
+    }
+    let b = &lane.branch;
+    let fix = match source {
+        Source::LocalBranch => format!(
+            "keep it under another name: `git branch -m {b} {b}-unrelated`, then run wt setup again"
+        ),
+        _ => "it is someone else's branch: rename the role or change branch_template in lanes.toml"
+            .to_string(),
+    };
+    Err(Error::refused(format!(
+        "{whose} {b} shares no history with {} (an unrelated branch, not this lane's); {fix}",
+        base.upstream_name()
+    )))
+}
+
+/// A warning for a lane that adopts the remote's branch: wt did not create it on this machine,
+/// and its work lands on base at the lane's first merge, so name whose it is.
+fn adopt_warning(lane: &Lane, repo: &Repository, base: &BaseRef) -> Option<String> {
+    let remote = base.remote.as_deref()?;
+    let tracking = format!("refs/remotes/{remote}/{}", lane.branch);
+    let tip = ops::resolve(repo, &tracking)?;
+    if ops::pushed_from_here(repo, &tracking, tip) {
+        return None;
+    }
+    let last = ops::commit_line(repo, tip)?;
+    Some(format!(
+        "{}: adopting {remote}/{}, which wt did not create here (last commit {last}); if it is not this lane's work, run `wt teardown {}` and rename the role or change branch_template",
+        lane.id, lane.branch, lane.id
+    ))
 }
 
 /// Another worktree than `own` that has `branch` checked out.

@@ -47,3 +47,101 @@ fn i3_a_lane_branch_that_is_the_base_is_a_config_error_naming_the_line() {
         .stderr_has("lanes.toml:9:8: lane A-1 of role A-1 has the same branch `agent/A-1` as lane A-1 of role A");
     assert_eq!(remote_rev(&env, "refs/heads/master"), env.rev("master"));
 }
+
+// Item 5: an unrelated (orphan) branch is never adopted as a lane.
+
+/// A commit with no history in common with master, made in another clone on `branch`;
+/// returns (that clone, the commit).
+fn orphan_in_other_clone(env: &Env, branch: &str) -> (std::path::PathBuf, String) {
+    let other = env.second_clone("orphan-maker");
+    env.git_at(&other, &["switch", "-q", "--orphan", branch]);
+    env.git_at(&other, &["rm", "-rfq", "--ignore-unmatch", "."]);
+    let sha = env.commit_file(&other, "cmd/o.go", "unrelated\n", "unrelated history");
+    (other, sha)
+}
+
+#[test]
+fn i5_an_unrelated_local_branch_is_refused_by_setup_sync_and_merge() {
+    let env = Env::with_config(&one_lane_config(""));
+    let (other, orphan) = orphan_in_other_clone(&env, BRANCH);
+    env.git(&["fetch", "-q", other.to_str().unwrap(), &format!("{BRANCH}:{BRANCH}")]);
+    let before = Snapshot::take(&env, &[&env.main]).with_worktree_list(&env);
+    env.wt(&["setup", LANE])
+        .code(1)
+        .stderr_has("local branch agent/A-backend shares no history with origin/master")
+        .stderr_has("`git branch -m agent/A-backend agent/A-backend-unrelated`");
+    before.assert_identical(&env);
+    assert!(!env.lane(LANE).exists());
+
+    // The hint, then setup again: a lane from base, the unrelated work kept under its new name.
+    env.git(&["branch", "-m", BRANCH, "agent/A-backend-unrelated"]);
+    env.wt(&["setup", LANE]).ok();
+    before.assert_nothing_lost(&env);
+    assert_eq!(env.rev("agent/A-backend-unrelated"), orphan);
+    assert_eq!(env.rev(BRANCH), env.rev("master"));
+
+    // A lane moved onto unrelated history by hand: sync and merge refuse, nothing lands.
+    let lane = env.lane(LANE);
+    env.git_at(&lane, &["reset", "-q", "--hard", &orphan]);
+    let before = Snapshot::take(&env, &[&env.main, &lane]);
+    for args in [&["sync", LANE][..], &["merge", LANE], &["merge", "--dry-run", LANE]] {
+        env.wt(args)
+            .code(1)
+            .stderr_has("agent/A-backend shares no history with origin/master")
+            .stderr_has("switch -c agent/A-backend --no-track origin/master");
+    }
+    before.assert_unchanged(&env);
+    assert_eq!(remote_rev(&env, "refs/heads/master"), env.rev("master"));
+    assert_eq!(remote_rev(&env, &format!("refs/heads/{BRANCH}")), "");
+
+    // Its hint puts the lane on base; then sync finishes, once.
+    env.git_at(&lane, &["branch", "-m", BRANCH, "agent/A-backend-unrelated-2"]);
+    env.git_at(&lane, &["switch", "-q", "-c", BRANCH, "--no-track", "origin/master"]);
+    env.wt(&["sync", LANE]).ok();
+    before.assert_nothing_lost(&env);
+    assert_eq!(remote_rev(&env, &format!("refs/heads/{BRANCH}")), env.rev("master"));
+}
+
+#[test]
+fn i5_an_unrelated_remote_branch_is_refused_by_setup() {
+    let env = Env::with_config(&one_lane_config(""));
+    let (other, _) = orphan_in_other_clone(&env, BRANCH);
+    env.git_at(&other, &["push", "-q", "origin", BRANCH]);
+    let before = Snapshot::take(&env, &[&env.main]).with_worktree_list(&env);
+    env.wt(&["setup", LANE])
+        .code(1)
+        .stderr_has("the remote's branch agent/A-backend shares no history with origin/master")
+        .stderr_has("change branch_template");
+    before.assert_unchanged(&env);
+    assert!(!env.lane(LANE).exists());
+}
+
+// Also from the issue: a lane that adopts a remote branch wt did not create says whose it is.
+
+#[test]
+fn adopting_a_remote_branch_wt_did_not_create_warns_with_its_last_commit() {
+    let config = "[project]\nworktree_root = \"../lanes\"\nbranch_template = \"{role}\"\n\n[[role]]\nname = \"feature-x\"\n";
+    let env = Env::with_config(config);
+    let other = env.second_clone("colleague");
+    env.git_at(&other, &["switch", "-q", "-c", "feature-x"]);
+    crate::common::write_file(&other.join("f.txt"), "hers\n");
+    env.git_at(&other, &["add", "f.txt"]);
+    env.git_at(
+        &other,
+        &["-c", "user.name=Alice", "-c", "user.email=alice@example.com", "commit", "-q", "-m", "her feature"],
+    );
+    env.git_at(&other, &["push", "-q", "origin", "feature-x"]);
+    let theirs = env.git_at(&other, &["rev-parse", "--short=7", "HEAD"]);
+    env.wt(&["setup"]).ok().stderr_has(&format!(
+        "feature-x: adopting origin/feature-x, which wt did not create here (last commit {theirs} \"her feature\" by Alice <alice@example.com> on 2026-01-01)"
+    ));
+
+    // A lane branch this repository pushed itself is adopted without a word.
+    let lane = env.lane("feature-x");
+    env.commit_file(&lane, "g.txt", "mine\n", "my work");
+    env.wt(&["sync", "feature-x"]).ok();
+    env.wt(&["teardown", "feature-x"]).ok();
+    let again = env.wt(&["setup", "feature-x"]);
+    again.ok().stderr_has("tracking the remote's feature-x");
+    assert!(!again.stderr.contains("wt did not create"), "{}", again.stderr);
+}

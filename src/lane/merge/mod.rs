@@ -200,6 +200,7 @@ fn prepare(
     // why: in a shallow clone base's history may stop short of the lane's, and every ancestry
     // answer below would be wrong; say so first.
     rebase::refuse_shallow_gap(ready, &base.upstream_name(), onto)?;
+    rebase::refuse_unrelated(ready, base, onto)?;
     let repo = info.open()?;
     gates::local_base_behind(&repo, base, onto)?;
     let lease = match &base.remote {
