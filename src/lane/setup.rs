@@ -83,7 +83,13 @@ pub fn setup_lanes(
     let prepared = prepare(info, lanes, &plans, base);
     let results = add_worktrees(events, lanes, prepared);
     for ((lane, plan), result) in lanes.iter().zip(&plans).zip(&results) {
-        let adopted = matches!(plan, Plan::Create { source: Source::RemoteBranch, .. });
+        let adopted = matches!(
+            plan,
+            Plan::Create {
+                source: Source::RemoteBranch,
+                ..
+            }
+        );
         if adopted && result.is_ok() {
             if let Some(w) = adopt_warning(lane, &repo, base) {
                 events.warn(&w);

@@ -64,7 +64,12 @@ fn orphan_in_other_clone(env: &Env, branch: &str) -> (std::path::PathBuf, String
 fn i5_an_unrelated_local_branch_is_refused_by_setup_sync_and_merge() {
     let env = Env::with_config(&one_lane_config(""));
     let (other, orphan) = orphan_in_other_clone(&env, BRANCH);
-    env.git(&["fetch", "-q", other.to_str().unwrap(), &format!("{BRANCH}:{BRANCH}")]);
+    env.git(&[
+        "fetch",
+        "-q",
+        other.to_str().unwrap(),
+        &format!("{BRANCH}:{BRANCH}"),
+    ]);
     let before = Snapshot::take(&env, &[&env.main]).with_worktree_list(&env);
     env.wt(&["setup", LANE])
         .code(1)
@@ -84,7 +89,11 @@ fn i5_an_unrelated_local_branch_is_refused_by_setup_sync_and_merge() {
     let lane = env.lane(LANE);
     env.git_at(&lane, &["reset", "-q", "--hard", &orphan]);
     let before = Snapshot::take(&env, &[&env.main, &lane]);
-    for args in [&["sync", LANE][..], &["merge", LANE], &["merge", "--dry-run", LANE]] {
+    for args in [
+        &["sync", LANE][..],
+        &["merge", LANE],
+        &["merge", "--dry-run", LANE],
+    ] {
         env.wt(args)
             .code(1)
             .stderr_has("agent/A-backend shares no history with origin/master")
@@ -95,11 +104,20 @@ fn i5_an_unrelated_local_branch_is_refused_by_setup_sync_and_merge() {
     assert_eq!(remote_rev(&env, &format!("refs/heads/{BRANCH}")), "");
 
     // Its hint puts the lane on base; then sync finishes, once.
-    env.git_at(&lane, &["branch", "-m", BRANCH, "agent/A-backend-unrelated-2"]);
-    env.git_at(&lane, &["switch", "-q", "-c", BRANCH, "--no-track", "origin/master"]);
+    env.git_at(
+        &lane,
+        &["branch", "-m", BRANCH, "agent/A-backend-unrelated-2"],
+    );
+    env.git_at(
+        &lane,
+        &["switch", "-q", "-c", BRANCH, "--no-track", "origin/master"],
+    );
     env.wt(&["sync", LANE]).ok();
     before.assert_nothing_lost(&env);
-    assert_eq!(remote_rev(&env, &format!("refs/heads/{BRANCH}")), env.rev("master"));
+    assert_eq!(
+        remote_rev(&env, &format!("refs/heads/{BRANCH}")),
+        env.rev("master")
+    );
 }
 
 #[test]
@@ -128,7 +146,16 @@ fn adopting_a_remote_branch_wt_did_not_create_warns_with_its_last_commit() {
     env.git_at(&other, &["add", "f.txt"]);
     env.git_at(
         &other,
-        &["-c", "user.name=Alice", "-c", "user.email=alice@example.com", "commit", "-q", "-m", "her feature"],
+        &[
+            "-c",
+            "user.name=Alice",
+            "-c",
+            "user.email=alice@example.com",
+            "commit",
+            "-q",
+            "-m",
+            "her feature",
+        ],
     );
     env.git_at(&other, &["push", "-q", "origin", "feature-x"]);
     let theirs = env.git_at(&other, &["rev-parse", "--short=7", "HEAD"]);
@@ -143,5 +170,9 @@ fn adopting_a_remote_branch_wt_did_not_create_warns_with_its_last_commit() {
     env.wt(&["teardown", "feature-x"]).ok();
     let again = env.wt(&["setup", "feature-x"]);
     again.ok().stderr_has("tracking the remote's feature-x");
-    assert!(!again.stderr.contains("wt did not create"), "{}", again.stderr);
+    assert!(
+        !again.stderr.contains("wt did not create"),
+        "{}",
+        again.stderr
+    );
 }
