@@ -112,7 +112,15 @@ fn summary(site: &Site) -> Option<Result<Summary>> {
 /// Reasons the lane cannot be torn down because of its tasks, each with a fix: the playbook
 /// tears a lane down only when its role (V1) or lane (V2) has no todo, in_progress or blocked
 /// task left.
-pub fn open_tasks_of(info: &RepoInfo, cfg: &Config, lane: &Lane) -> Vec<(String, String)> {
+///
+/// `last_of_role`: no other lane of the role is set up, so every open task of the role is this
+/// lane's (a V2 task with no `lane:` may be claimed by any lane, and none would be left).
+pub fn open_tasks_of(
+    info: &RepoInfo,
+    cfg: &Config,
+    lane: &Lane,
+    last_of_role: bool,
+) -> Vec<(String, String)> {
     let file = match queue::store::try_load(info, cfg) {
         None => return Vec::new(),
         Some(Ok(f)) => f,
@@ -130,6 +138,7 @@ pub fn open_tasks_of(info: &RepoInfo, cfg: &Config, lane: &Lane) -> Vec<(String,
         .filter(|t| t.role == lane.role && t.status != Status::Done)
         .filter(|t| {
             lane.index.is_none()
+                || last_of_role
                 || t.lane == lane.index
                 || t.branch.as_deref() == Some(lane.branch.as_str())
         })
@@ -147,9 +156,14 @@ pub fn open_tasks_of(info: &RepoInfo, cfg: &Config, lane: &Lane) -> Vec<(String,
     } else {
         String::new()
     };
+    let last = if lane.index.is_some() && last_of_role {
+        format!(" (it is the last lane of {} set up: no lane would be left to claim them)", lane.role)
+    } else {
+        String::new()
+    };
     vec![(
         format!(
-            "{} still has {} open task(s): {}{more}",
+            "{} still has {} open task(s): {}{more}{last}",
             lane.id,
             open.len(),
             ids.join(", ")

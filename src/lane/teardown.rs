@@ -123,7 +123,12 @@ pub fn inspect(
     }
     inspect_branch(info, &repo, &entries, lane, base, recreate, &mut f)?;
     if !force_tasks {
-        for (reason, fix) in task::open_tasks_of(info, cfg, lane) {
+        let last_of_role = cfg
+            .lanes
+            .iter()
+            .filter(|l| l.role == lane.role && l.id != lane.id)
+            .all(|l| !state::locate(l, &entries).exists);
+        for (reason, fix) in task::open_tasks_of(info, cfg, lane, last_of_role) {
             f.refusals.push((reason, fix));
         }
     }

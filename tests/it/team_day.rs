@@ -176,3 +176,36 @@ fn adopting_a_remote_branch_wt_did_not_create_warns_with_its_last_commit() {
         again.stderr
     );
 }
+
+// Item 6: the last lane of a V2 role is not torn down while the role has open tasks.
+
+#[test]
+fn i6_the_last_lane_of_a_v2_role_with_unpinned_open_tasks_is_kept() {
+    let queue = "version: 1\ntasks:\n  - id: B-9\n    title: Any lane may take it\n    role: B-ui\n    status: todo\n    acceptance_checks: [\"true\"]\n";
+    let env = crate::common::queue::qenv("", queue);
+    for lane in ["B-ui-1", "B-ui-2"] {
+        env.wt(&["setup", lane]).ok();
+    }
+    // Another lane of the role is left to claim B-9: this one may go.
+    env.wt(&["teardown", "B-ui-1"]).ok();
+    let last = env.lane("B-ui-2");
+    let before = Snapshot::take(&env, &[&env.main, &last])
+        .with_worktree_list(&env)
+        .with_file(&env.main.join(crate::common::queue::Q));
+    env.wt(&["teardown", "B-ui-2"])
+        .code(1)
+        .stderr_has("B-ui-2 still has 1 open task(s): B-9 (todo) (it is the last lane of B-ui set up")
+        .stderr_has("--force-tasks");
+    before.assert_identical(&env);
+    assert!(last.exists());
+
+    // The command the hint names finishes it, once.
+    env.wt(&["teardown", "B-ui-2", "--force-tasks"]).ok();
+    assert!(!last.exists());
+    before.assert_nothing_lost(&env);
+    assert_eq!(
+        env.git_run(&env.main, &["rev-parse", "--verify", "-q", "agent/B-ui-2"]).code,
+        1
+    );
+    env.wt(&["teardown", "B-ui-2", "--force-tasks"]).ok();
+}
