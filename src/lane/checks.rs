@@ -158,6 +158,9 @@ pub struct Record {
     pub finished_at: String,
     pub ok: bool,
     pub checks: Vec<CheckResult>,
+    /// Commands planned but not run: `wt merge` stops at the first failure.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub not_run: Vec<String>,
 }
 
 impl Record {
@@ -171,6 +174,7 @@ impl Record {
             finished_at: String::new(),
             ok: true,
             checks: Vec::new(),
+            not_run: Vec::new(),
         }
     }
 
@@ -272,6 +276,10 @@ pub fn run_checks(
         let failed = !result.passed();
         record.push(result);
         if failed && fail_fast {
+            record.not_run = commands[i + 1..]
+                .iter()
+                .map(|c| c.command.clone())
+                .collect();
             break;
         }
     }
@@ -311,16 +319,24 @@ pub fn exit_text(code: Option<i32>) -> String {
 /// The error for a run with failed checks: exit 1, each failure listed.
 pub fn failure(lane: &Lane, record: &Record) -> Error {
     let failed = record.failed();
+    let planned = record.checks.len() + record.not_run.len();
+    let not_run = match record.not_run.len() {
+        0 => String::new(),
+        n => format!(
+            "; {} ran, {n} not run (the merge stops at the first failure)",
+            record.checks.len()
+        ),
+    };
     Error::refused(format!(
-        "{} of {} check(s) failed in {}",
+        "{} of {planned} check(s) failed in {}{not_run}",
         failed.len(),
-        record.checks.len(),
         lane.id
     ))
     .details(
         failed
             .iter()
-            .map(|c| format!("`{}`: {}", c.command, exit_text(c.exit_code))),
+            .map(|c| format!("`{}`: {}", c.command, exit_text(c.exit_code)))
+            .chain(record.not_run.iter().map(|c| format!("`{c}`: not run"))),
     )
     .hint(format!(
         "fix them in {}, commit, then run `wt check {}` again",

@@ -209,3 +209,38 @@ fn i6_the_last_lane_of_a_v2_role_with_unpinned_open_tasks_is_kept() {
     );
     env.wt(&["teardown", "B-ui-2", "--force-tasks"]).ok();
 }
+
+// Item 10: check and merge count the same checks, and merge says which it did not run.
+
+#[test]
+fn i10_merge_reports_the_checks_it_ran_and_the_ones_it_did_not() {
+    let env = world1(r#"checks = ['test ! -e "$T/fail-one"', 'touch "$T/two-ran"; test ! -e "$T/fail-two"']"#);
+    let t = t(&env);
+    let base = env.base_dir();
+    std::fs::write(base.join("fail-one"), "").unwrap();
+    std::fs::write(base.join("fail-two"), "").unwrap();
+    let vars = [("T", t.as_str())];
+    env.wt_with(&env.main, &["check", LANE], &vars)
+        .code(1)
+        .stderr_has("2 of 2 check(s) failed in A-backend");
+    std::fs::remove_file(base.join("two-ran")).unwrap();
+
+    let lane = env.lane(LANE);
+    let before = Snapshot::take(&env, &[&env.main, &lane]);
+    env.wt_with(&env.main, &["merge", LANE], &vars)
+        .code(1)
+        .stderr_has("1 of 2 check(s) failed in A-backend; 1 ran, 1 not run (the merge stops at the first failure)")
+        .stderr_has(r#"`test ! -e "$T/fail-one"`: exit 1"#)
+        .stderr_has(r#"`touch "$T/two-ran"; test ! -e "$T/fail-two"`: not run"#);
+    assert!(!base.join("two-ran").exists(), "the second check did not run");
+    before.assert_unchanged(&env);
+
+    // Fixed: the next merge runs both and lands, once.
+    std::fs::remove_file(base.join("fail-one")).unwrap();
+    std::fs::remove_file(base.join("fail-two")).unwrap();
+    env.wt_with(&env.main, &["merge", LANE], &vars).ok();
+    assert!(base.join("two-ran").exists());
+    assert_eq!(remote_rev(&env, "refs/heads/master"), crate::common::world::head_of(&env, &lane));
+    before.assert_nothing_lost(&env);
+    assert_no_half_state(&env);
+}
