@@ -97,12 +97,35 @@ impl Context {
     /// Take the repository lock for a command that changes refs, worktrees or the queue.
     pub fn lock(&self, what: &str) -> Result<RepoLock> {
         let dir = self.repo()?.common_dir.join("wt");
-        RepoLock::acquire_with_notice(&dir, self.globals.wait, what, |holder| {
+        let lock = RepoLock::acquire_with_notice(&dir, self.globals.wait, what, |holder| {
             self.ui.status(&format!(
                 "waiting up to {}s for the repository lock ({holder})",
                 self.globals.wait.as_secs()
             ))
-        })
+        })?;
+        self.sweep_temp_files(&dir);
+        Ok(lock)
+    }
+
+    /// Temp files a killed wt left (issue 17): where only a lock holder writes (the queue
+    /// record, journals, handoffs, rebase markers, the queue file's directory) every one is a
+    /// leftover; where a wt without the lock may be writing (`wt check` records, the queue
+    /// cache) only ones older than a minute.
+    fn sweep_temp_files(&self, wt: &Path) {
+        use crate::sys::files::{sweep_temp, CACHE_MIN_AGE};
+        for sub in ["", "journal", "handoffs", "rebase"] {
+            sweep_temp(&wt.join(sub), None);
+        }
+        sweep_temp(&wt.join("checks"), Some(CACHE_MIN_AGE));
+        let queue_dir = self
+            .config
+            .get()
+            .and_then(|c| c.queue.as_ref())
+            .zip(self.repo.get())
+            .and_then(|(q, r)| r.main.join(&q.path).parent().map(Path::to_path_buf));
+        if let Some(d) = queue_dir {
+            sweep_temp(&d, None);
+        }
     }
 
     /// Ask before something that cannot be undone; `--yes` or a non-terminal stdin answers yes.

@@ -157,7 +157,10 @@ pub fn open_tasks_of(
         String::new()
     };
     let last = if lane.index.is_some() && last_of_role {
-        format!(" (it is the last lane of {} set up: no lane would be left to claim them)", lane.role)
+        format!(
+            " (it is the last lane of {} set up: no lane would be left to claim them)",
+            lane.role
+        )
     } else {
         String::new()
     };

@@ -28,9 +28,11 @@ pub fn replace(path: &Path, bytes: &[u8], durability: Durability) -> std::io::Re
         _ => Path::new("."),
     };
     fs::create_dir_all(dir)?;
-    let mut tmp = tempfile::Builder::new()
-        .prefix(TEMP_PREFIX)
-        .tempfile_in(dir)?;
+    let prefix = match durability {
+        Durability::Synced => TEMP_PREFIX,
+        Durability::Cache => CACHE_TEMP_PREFIX,
+    };
+    let mut tmp = tempfile::Builder::new().prefix(prefix).tempfile_in(dir)?;
     tmp.write_all(bytes)?;
     if durability == Durability::Synced {
         tmp.as_file().sync_all()?;
@@ -50,6 +52,49 @@ pub fn replace(path: &Path, bytes: &[u8], durability: Durability) -> std::io::Re
 
 /// The name every temp file of wt starts with.
 pub const TEMP_PREFIX: &str = ".wt-tmp";
+/// The temp files of cache writes, which a wt without the repository lock may be making.
+pub const CACHE_TEMP_PREFIX: &str = ".wt-tmp-cache";
+
+/// Remove the temp files (`.wt-tmp*`) a killed wt left directly in `dir`; with `min_age`, only
+/// those older than that (a directory another wt may be writing without the repository lock).
+/// Cache temp files are always held to `CACHE_MIN_AGE`: any wt may be writing one. Returns how
+/// many went. Best effort: a file that cannot be removed is left.
+pub const CACHE_MIN_AGE: std::time::Duration = std::time::Duration::from_secs(60);
+
+pub fn sweep_temp(dir: &Path, min_age: Option<std::time::Duration>) -> usize {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for e in entries.flatten() {
+        if !e
+            .file_name()
+            .as_encoded_bytes()
+            .starts_with(TEMP_PREFIX.as_bytes())
+        {
+            continue;
+        }
+        let Ok(meta) = e.metadata() else { continue };
+        if !meta.is_file() {
+            continue;
+        }
+        let cache = e
+            .file_name()
+            .as_encoded_bytes()
+            .starts_with(CACHE_TEMP_PREFIX.as_bytes());
+        let min_age = if cache { Some(CACHE_MIN_AGE) } else { min_age };
+        let old_enough = min_age.is_none_or(|age| {
+            meta.modified()
+                .ok()
+                .and_then(|t| t.elapsed().ok())
+                .is_some_and(|d| d >= age)
+        });
+        if old_enough && fs::remove_file(e.path()).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
+}
 
 /// Remove `path`; a file that is already gone is not an error.
 pub fn remove(path: &Path) -> std::io::Result<()> {

@@ -194,7 +194,9 @@ fn i6_the_last_lane_of_a_v2_role_with_unpinned_open_tasks_is_kept() {
         .with_file(&env.main.join(crate::common::queue::Q));
     env.wt(&["teardown", "B-ui-2"])
         .code(1)
-        .stderr_has("B-ui-2 still has 1 open task(s): B-9 (todo) (it is the last lane of B-ui set up")
+        .stderr_has(
+            "B-ui-2 still has 1 open task(s): B-9 (todo) (it is the last lane of B-ui set up",
+        )
         .stderr_has("--force-tasks");
     before.assert_identical(&env);
     assert!(last.exists());
@@ -204,7 +206,8 @@ fn i6_the_last_lane_of_a_v2_role_with_unpinned_open_tasks_is_kept() {
     assert!(!last.exists());
     before.assert_nothing_lost(&env);
     assert_eq!(
-        env.git_run(&env.main, &["rev-parse", "--verify", "-q", "agent/B-ui-2"]).code,
+        env.git_run(&env.main, &["rev-parse", "--verify", "-q", "agent/B-ui-2"])
+            .code,
         1
     );
     env.wt(&["teardown", "B-ui-2", "--force-tasks"]).ok();
@@ -214,7 +217,9 @@ fn i6_the_last_lane_of_a_v2_role_with_unpinned_open_tasks_is_kept() {
 
 #[test]
 fn i10_merge_reports_the_checks_it_ran_and_the_ones_it_did_not() {
-    let env = world1(r#"checks = ['test ! -e "$T/fail-one"', 'touch "$T/two-ran"; test ! -e "$T/fail-two"']"#);
+    let env = world1(
+        r#"checks = ['test ! -e "$T/fail-one"', 'touch "$T/two-ran"; test ! -e "$T/fail-two"']"#,
+    );
     let t = t(&env);
     let base = env.base_dir();
     std::fs::write(base.join("fail-one"), "").unwrap();
@@ -232,7 +237,10 @@ fn i10_merge_reports_the_checks_it_ran_and_the_ones_it_did_not() {
         .stderr_has("1 of 2 check(s) failed in A-backend; 1 ran, 1 not run (the merge stops at the first failure)")
         .stderr_has(r#"`test ! -e "$T/fail-one"`: exit 1"#)
         .stderr_has(r#"`touch "$T/two-ran"; test ! -e "$T/fail-two"`: not run"#);
-    assert!(!base.join("two-ran").exists(), "the second check did not run");
+    assert!(
+        !base.join("two-ran").exists(),
+        "the second check did not run"
+    );
     before.assert_unchanged(&env);
 
     // Fixed: the next merge runs both and lands, once.
@@ -240,7 +248,75 @@ fn i10_merge_reports_the_checks_it_ran_and_the_ones_it_did_not() {
     std::fs::remove_file(base.join("fail-two")).unwrap();
     env.wt_with(&env.main, &["merge", LANE], &vars).ok();
     assert!(base.join("two-ran").exists());
-    assert_eq!(remote_rev(&env, "refs/heads/master"), crate::common::world::head_of(&env, &lane));
+    assert_eq!(
+        remote_rev(&env, "refs/heads/master"),
+        crate::common::world::head_of(&env, &lane)
+    );
     before.assert_nothing_lost(&env);
     assert_no_half_state(&env);
+}
+
+// Item 9: temp files a killed wt left are cleaned up by the next run.
+
+#[test]
+fn i9_temp_files_left_by_killed_runs_are_removed_by_the_next_locked_run() {
+    let env = queue_world(QUEUE_TEXT, "");
+    env.commit_file(&env.lane(LANE), "cmd/a.go", "package a\n", "lane work");
+    let wt = env.main.join(".git/wt");
+    // What a kill between a temp file's creation and its rename leaves (wt's own writes all go
+    // through one atomic-write function, so these names are the only ones it makes).
+    let leftovers = [
+        wt.join(".wt-tmpQ1"),
+        wt.join("journal/.wt-tmpJ1"),
+        wt.join("handoffs/.wt-tmpH1"),
+        wt.join("rebase/.wt-tmpR1"),
+        env.main.join(".wt-tmpQueue"),
+        wt.join("checks/.wt-tmpOld"),
+        wt.join(".wt-tmp-cacheOld"),
+    ];
+    // A `wt check` or a cache write may be making these right now, without the lock: kept.
+    let young = [wt.join("checks/.wt-tmpNew"), wt.join(".wt-tmp-cacheNew")];
+    for f in leftovers.iter().chain(&young) {
+        crate::common::write_file(f, "half");
+    }
+    for old in &leftovers[5..] {
+        let ok = std::process::Command::new("touch")
+            .args(["-d", "2 hours ago"])
+            .arg(old)
+            .status()
+            .unwrap()
+            .success();
+        assert!(ok);
+    }
+    let before = Snapshot::take(&env, &[&env.lane(LANE)]);
+    env.wt(&["queue", "claim", LANE, "--owner", "agent-a"]).ok();
+    for f in &leftovers {
+        assert!(!f.exists(), "{} left behind", f.display());
+    }
+    for f in &young {
+        assert!(f.exists(), "{} removed while it may be in use", f.display());
+    }
+    // The run after that finds nothing in its way and lands the task once.
+    env.wt(&["merge", LANE]).ok();
+    before.assert_only_rebased_away(&env, BRANCH);
+    assert_no_half_state(&env);
+    let left = temp_files(&env.main);
+    assert!(left.iter().all(|p| young.contains(p)), "{left:?}");
+}
+
+/// Every `.wt-tmp*` file under `dir`, `.git` included.
+fn temp_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
+    let mut found = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).into_iter().flatten().flatten() {
+            if e.file_name().to_string_lossy().starts_with(".wt-tmp") {
+                found.push(e.path());
+            }
+            if e.file_type().is_ok_and(|t| t.is_dir()) {
+                stack.push(e.path());
+            }
+        }
+    }
+    found
 }
