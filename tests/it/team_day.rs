@@ -320,3 +320,54 @@ fn temp_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
     }
     found
 }
+
+// Item 4: a stale index.lock in the main checkout stops the merge before anything lands.
+
+#[test]
+fn i4_a_lock_file_in_the_main_checkout_stops_the_merge_before_the_push() {
+    // The check leaves git's index.lock in the main checkout when asked: the lock appears
+    // after step 2 judged the main checkout, as a crashed `git` elsewhere would leave it.
+    let check = r#"checks = ['if [ -e "$T/lock-main" ]; then touch "$T/main repo/.git/index.lock"; fi']"#;
+    let env = Env::with_config(&one_lane_config(&format!("{check}\n{}", queue_table())));
+    env.write(QUEUE, QUEUE_TEXT);
+    env.git(&["add", QUEUE]);
+    env.git(&["commit", "-q", "-m", "queue"]);
+    env.git(&["push", "-q", "origin", "master"]);
+    env.wt(&["setup", LANE]).ok();
+    env.wt(&["queue", "claim", LANE, "--owner", "agent-a"]).ok();
+    let lane = env.lane(LANE);
+    env.commit_file(&lane, "cmd/a.go", "package a\n", "lane work");
+    let t = t(&env);
+    let vars = [("T", t.as_str())];
+    let lock = env.main.join(".git/index.lock");
+
+    // Present from the start: refused at step 2.
+    std::fs::write(&lock, "").unwrap();
+    let before = Snapshot::take(&env, &[&lane]).with_file(&queue_path(&env));
+    env.wt_with(&env.main, &["merge", LANE], &vars)
+        .code(1)
+        .stderr_has("git's lock file")
+        .stderr_has("index.lock exists in the main checkout")
+        .stderr_has("rm ");
+    before.assert_identical(&env);
+    std::fs::remove_file(&lock).unwrap();
+
+    // Appearing during the checks: refused before step 6, the lane put back, nothing pushed.
+    std::fs::write(env.base_dir().join("lock-main"), "").unwrap();
+    let before = Snapshot::take(&env, &[&lane]).with_file(&queue_path(&env));
+    env.wt_with(&env.main, &["merge", LANE], &vars)
+        .code(1)
+        .stderr_has("index.lock exists in the main checkout");
+    before.assert_unchanged(&env);
+    assert!(!env.main.join(".git/wt/journal").read_dir().is_ok_and(|mut d| d.next().is_some()));
+
+    // The hint's command, then the merge lands and marks the task done, once.
+    std::fs::remove_file(env.base_dir().join("lock-main")).unwrap();
+    std::fs::remove_file(&lock).unwrap();
+    env.wt_with(&env.main, &["merge", LANE], &vars).ok();
+    before.assert_only_rebased_away(&env, BRANCH);
+    assert_no_half_state(&env);
+    let queue = std::fs::read_to_string(queue_path(&env)).unwrap();
+    assert_eq!(queue.matches("status: done").count(), 1, "{queue}");
+    assert_eq!(remote_rev(&env, "refs/heads/master"), env.rev("master"));
+}

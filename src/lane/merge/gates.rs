@@ -80,6 +80,7 @@ pub fn main_checkout_ready(info: &RepoInfo, base: &BaseRef) -> Result<()> {
         ))
         .hint(format!("git -C {at} switch {}", base.name)));
     }
+    refuse_main_locks(info, base)?;
     if let Some(op) = main.operation() {
         return Err(Error::refused(format!(
             "a {} is in progress in the main checkout ({at}); nothing was changed",
@@ -106,6 +107,31 @@ pub fn main_checkout_ready(info: &RepoInfo, base: &BaseRef) -> Result<()> {
         .hint(format!("commit, stash or remove them in {at}, then run wt merge again")));
     }
     Ok(())
+}
+
+/// A lock file git left in the main checkout's way: with `index.lock` (or base's ref lock) the
+/// fast-forward of base and the queue commit after the push would fail, with the lane already
+/// on the remote's base. wt cannot tell a crashed git from a running one, so it never deletes
+/// them: it names the file and stops before the push.
+fn refuse_main_locks(info: &RepoInfo, base: &BaseRef) -> Result<()> {
+    let git_dir = &info.common_dir;
+    let candidates = [
+        git_dir.join("index.lock"),
+        git_dir.join("HEAD.lock"),
+        git_dir.join(format!("{}.lock", base.local_ref())),
+    ];
+    let Some(lock) = candidates.iter().find(|p| p.exists()) else {
+        return Ok(());
+    };
+    Err(Error::refused(format!(
+        "git's lock file {} exists in the main checkout (another git process is working there, or one crashed and left it); nothing was changed",
+        lock.display()
+    ))
+    .hint(format!(
+        "if no git process is running in {}, delete it (`rm {}`), then run wt merge again",
+        sh(&info.main),
+        sh(lock)
+    )))
 }
 
 /// After the fetch: local base must be an ancestor of the remote base, or the fast-forward of

@@ -227,6 +227,9 @@ fn prepare(
     let commands = checks::plan(site.cfg, lane, &outcome.gates, task);
     w.check(ready, tip, task, &commands).map_err(undo)?;
     gates::main_files_in_the_way(info, &repo, base, tip).map_err(undo)?;
+    // why: the checks may have run for minutes; what steps 6 and 7 need of the main checkout
+    // (on base, clean, no lock file in the way) is judged again just before the push.
+    gates::main_checkout_ready(info, base).map_err(undo)?;
     Ok(Landing {
         tip,
         lease,
