@@ -152,6 +152,7 @@ fn dirty_text(dirty: Option<&crate::git::Dirty>) -> String {
         Some(d) => {
             let mut parts = Vec::new();
             for (n, label) in [
+                (d.unmerged, "unmerged"),
                 (d.staged, "staged"),
                 (d.unstaged, "unstaged"),
                 (d.untracked, "untracked"),

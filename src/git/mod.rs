@@ -2,6 +2,7 @@
 //! ahead/behind), and the `git` binary (`run`) for anything that changes a working tree, moves a
 //! ref people watch, fires hooks or talks to a remote. Never prints.
 
+pub mod conflict;
 pub mod diff;
 pub mod lanes;
 pub mod ops;

@@ -56,7 +56,7 @@ pub struct Dirty {
     pub staged: usize,
     pub unstaged: usize,
     pub untracked: usize,
-    #[serde(skip)]
+    /// Paths with a conflict git left unresolved (`UU` and the like).
     pub unmerged: usize,
     /// Paths with any change, for messages (untracked dirs end in `/`).
     #[serde(skip)]

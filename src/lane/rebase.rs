@@ -66,13 +66,26 @@ pub fn recover_interrupted(events: &dyn Events, info: &RepoInfo, lane: &Lane) ->
             ignored: false,
         },
     )?;
-    if dirty.staged + dirty.unstaged + dirty.unmerged > 0 {
+    let changed = dirty.staged + dirty.unstaged + dirty.unmerged > 0;
+    // why: a rebase stopped on a conflict leaves unmerged paths, files with markers and the
+    // clean part of the pick staged: git's own state, not anyone's work, and aborting discards
+    // only that. Whatever differs from git's merge of the stopped commit is someone's edit.
+    let edits = match changed {
+        false => Some(Vec::new()),
+        true => crate::git::conflict::edits_beyond_conflict(&entry.path)?,
+    };
+    let edited = match &edits {
+        Some(paths) if paths.is_empty() => None,
+        Some(paths) => Some(paths.clone()),
+        None => Some(dirty.paths.clone()),
+    };
+    if let Some(paths) = edited {
         return Err(Error::refused(format!(
-            "{}: an interrupted wt left a rebase in progress in {}, and files there changed since; nothing was changed",
+            "{}: an interrupted wt left a rebase in progress in {}, and files there were edited since git stopped; nothing was changed",
             lane.id,
             lane.path.display()
         ))
-        .details(dirty.paths.iter().take(10).cloned())
+        .details(paths.iter().take(10).cloned())
         .hint(format!(
             "`git -C {at} rebase --abort` puts the lane back at {was} as it was before (discarding those changes); or finish the rebase yourself; then run the command again"
         )));
@@ -97,8 +110,16 @@ pub fn recover_interrupted(events: &dyn Events, info: &RepoInfo, lane: &Lane) ->
         )));
     }
     files::remove(&marker)?;
+    let conflict = if changed {
+        format!(
+            " (it had stopped on a conflict; the {} file(s) it changed held only what git wrote, now discarded)",
+            dirty.paths.len()
+        )
+    } else {
+        String::new()
+    };
     events.warn(&format!(
-        "{}: an interrupted wt had left a rebase in progress; aborted it, the lane is back at {was}",
+        "{}: an interrupted wt had left a rebase in progress{conflict}; aborted it, the lane is back at {was}",
         lane.id
     ));
     Ok(())

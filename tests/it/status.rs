@@ -79,7 +79,7 @@ fn json_reports_every_field_for_each_kind_of_lane() {
     assert_eq!(a_row["behind"], 1);
     assert_eq!(
         a_row["dirty"],
-        json!({"staged": 1, "unstaged": 1, "untracked": 2})
+        json!({"staged": 1, "unstaged": 1, "untracked": 2, "unmerged": 0})
     );
     assert_eq!(a_row["operation"], Value::Null);
     assert_eq!(a_row["task"], Value::Null);
@@ -92,7 +92,7 @@ fn json_reports_every_field_for_each_kind_of_lane() {
     assert_eq!(b1["behind"], 1);
     assert_eq!(
         b1["dirty"],
-        json!({"staged": 0, "unstaged": 0, "untracked": 0})
+        json!({"staged": 0, "unstaged": 0, "untracked": 0, "unmerged": 0})
     );
 
     let b2 = &rows[2];

@@ -327,7 +327,8 @@ fn temp_files(dir: &std::path::Path) -> Vec<std::path::PathBuf> {
 fn i4_a_lock_file_in_the_main_checkout_stops_the_merge_before_the_push() {
     // The check leaves git's index.lock in the main checkout when asked: the lock appears
     // after step 2 judged the main checkout, as a crashed `git` elsewhere would leave it.
-    let check = r#"checks = ['if [ -e "$T/lock-main" ]; then touch "$T/main repo/.git/index.lock"; fi']"#;
+    let check =
+        r#"checks = ['if [ -e "$T/lock-main" ]; then touch "$T/main repo/.git/index.lock"; fi']"#;
     let env = Env::with_config(&one_lane_config(&format!("{check}\n{}", queue_table())));
     env.write(QUEUE, QUEUE_TEXT);
     env.git(&["add", QUEUE]);
@@ -359,7 +360,11 @@ fn i4_a_lock_file_in_the_main_checkout_stops_the_merge_before_the_push() {
         .code(1)
         .stderr_has("index.lock exists in the main checkout");
     before.assert_unchanged(&env);
-    assert!(!env.main.join(".git/wt/journal").read_dir().is_ok_and(|mut d| d.next().is_some()));
+    assert!(!env
+        .main
+        .join(".git/wt/journal")
+        .read_dir()
+        .is_ok_and(|mut d| d.next().is_some()));
 
     // The hint's command, then the merge lands and marks the task done, once.
     std::fs::remove_file(env.base_dir().join("lock-main")).unwrap();
@@ -370,4 +375,112 @@ fn i4_a_lock_file_in_the_main_checkout_stops_the_merge_before_the_push() {
     let queue = std::fs::read_to_string(queue_path(&env)).unwrap();
     assert_eq!(queue.matches("status: done").count(), 1, "{queue}");
     assert_eq!(remote_rev(&env, "refs/heads/master"), env.rev("master"));
+}
+
+// Item 2: a sync killed inside a conflicted rebase is undone by the next run; status shows it.
+
+/// A lane and base that conflict in `cmd/c.go`, whose merge (a merge driver doing what git's
+/// own would) pauses at `merge` until `$T/release` exists.
+fn conflict_world() -> Env {
+    let env = Env::with_config(&one_lane_config(""));
+    env.write(".gitattributes", "cmd/c.go merge=slow\n");
+    env.write("cmd/c.go", "one\n");
+    env.git(&["add", "-A"]);
+    env.git(&["commit", "-q", "-m", "c.go"]);
+    env.git(&["push", "-q", "origin", "master"]);
+    let pause = crate::common::world::pause_point("merge", "$$");
+    env.git(&[
+        "config",
+        "merge.slow.driver",
+        &format!(r#"if [ ! -e "$T/release" ]; then {pause}; fi; git merge-file -L HEAD -L base -L theirs %A %O %B"#),
+    ]);
+    env.wt(&["setup", LANE]).ok();
+    env.commit_file(&env.lane(LANE), "cmd/c.go", "lane\n", "lane work");
+    move_base(&env, "cmd/c.go", "base\n");
+    env
+}
+
+#[test]
+fn i2_a_sync_killed_inside_a_conflicted_rebase_is_undone_by_the_next_run() {
+    let env = conflict_world();
+    let lane = env.lane(LANE);
+    let lane_head = env.rev(BRANCH);
+    let before = Snapshot::take(&env, &[&lane]);
+    // SIGKILL wt alone while git merges: git, in its own process group, goes on, stops on the
+    // conflict and exits, with wt dead.
+    let mut wt = spawn(&env, &env.main, &["sync", LANE]);
+    wait_paused(&env, &mut wt, "merge");
+    signal(wt.id(), "-KILL");
+    assert_eq!(finish(wt).code, -1);
+    release(&env);
+    assert_nothing_left_running(&env);
+    let admin = crate::common::world::admin_dir(&env, &lane);
+    assert!(
+        admin.join("rebase-merge").exists(),
+        "git stopped in the rebase"
+    );
+    // git wrote the merge into cmd/c.go (and, unless its conflict message met wt's closed pipe
+    // first, its conflict into the index).
+    assert!(
+        env.status_of(&lane).contains("cmd/c.go"),
+        "{}",
+        env.status_of(&lane)
+    );
+    before.assert_nothing_lost(&env);
+    before.assert_remote_unchanged(&env);
+    let rows = env.wt(&["status", "--json"]).ok().json();
+    assert_eq!(rows[0]["operation"], "rebase", "{}", rows[0]);
+
+    // A person's edit since git stopped is kept: refused, nothing changed.
+    let git_wrote = std::fs::read_to_string(lane.join("cmd/c.go")).unwrap();
+    assert!(git_wrote.contains("<<<<<<<"), "{git_wrote}");
+    crate::common::write_file(&lane.join("cmd/c.go"), "resolved by hand\n");
+    let edited = Snapshot::take(&env, &[&lane]);
+    env.wt_with(&env.main, &["sync", LANE], &[("T", &t(&env))])
+        .code(1)
+        .stderr_has("files there were edited since git stopped")
+        .stderr_has("cmd/c.go")
+        .stderr_has("rebase --abort");
+    edited.assert_unchanged(&env);
+
+    // Git's own conflict state alone: the next sync undoes the rebase (once) and syncs again,
+    // which conflicts again and is restored (exit 4), the lane exactly as before.
+    crate::common::write_file(&lane.join("cmd/c.go"), &git_wrote);
+    env.wt_with(&env.main, &["sync", LANE], &[("T", &t(&env))])
+        .code(4)
+        .stderr_has("an interrupted wt had left a rebase in progress (it had stopped on a conflict; the 1 file(s) it changed held only what git wrote")
+        .stderr_has(&format!("the lane is back at {}", &lane_head[..7]))
+        .stderr_has("conflict: cmd/c.go");
+    assert_eq!(env.rev(BRANCH), lane_head);
+    assert_eq!(env.status_of(&lane), "");
+    before.assert_nothing_lost(&env);
+    before.assert_remote_unchanged(&env);
+    assert_no_half_state(&env);
+    assert!(!env.main.join(".git/wt/rebase").join(LANE).exists());
+}
+
+#[test]
+fn i2_status_counts_unmerged_paths_and_shows_the_rebase() {
+    let env = world1("");
+    let lane = env.lane(LANE);
+    env.commit_file(&lane, "cmd/c.go", "lane\n", "lane c");
+    move_base(&env, "cmd/c.go", "base\n");
+    env.wt(&["sync", "--keep-conflict", LANE]).code(4);
+    assert!(
+        env.status_of(&lane).contains("u AA"),
+        "{}",
+        env.status_of(&lane)
+    );
+    let rows = env.wt(&["status", "--json"]).ok().json();
+    assert_eq!(rows[0]["dirty"]["unmerged"], 1, "{}", rows[0]);
+    assert_eq!(rows[0]["operation"], "rebase", "{}", rows[0]);
+    env.wt(&["status"])
+        .ok()
+        .stdout_has("1 unmerged")
+        .stdout_has(" rebase ");
+    // The user's rebase (wt handed it over): left alone.
+    env.wt(&["sync", LANE])
+        .code(1)
+        .stderr_has("a rebase is in progress");
+    assert!(env.status_of(&lane).contains("u AA"));
 }
