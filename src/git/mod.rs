@@ -10,6 +10,7 @@ pub mod queue;
 pub mod repo;
 pub mod run;
 pub mod status;
+pub mod unpushed;
 pub mod worktrees;
 
 pub use repo::{BaseRef, RepoInfo};

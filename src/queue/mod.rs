@@ -30,6 +30,7 @@ pub mod change;
 pub mod edit;
 pub mod model;
 pub mod parse;
+pub mod recover;
 pub mod rules;
 pub mod store;
 pub mod validate;

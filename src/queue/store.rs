@@ -133,7 +133,7 @@ where
     }
     let base = (site.base)()?;
     let pushing = qc.push && base.remote.is_some();
-    undo_interrupted(events, info, &base, &qc.path)?;
+    undo_interrupted(events, info, &base, qc)?;
     check_main(info, &base, &qc.path, pushing)?;
     for attempt in 1..=PUSH_ATTEMPTS {
         if pushing {
@@ -181,7 +181,7 @@ where
             Pushed::Failed(e) => {
                 drop_commit(info, &before)?;
                 Pending::clear(info);
-                return Err(e.hint("the queue change was undone locally; run the command again when the remote answers"));
+                return Err(e);
             }
         }
     }
@@ -225,12 +225,25 @@ impl Pending {
 /// edited file is put back only if it still holds the bytes wt wrote (nobody's work since).
 /// Called under the repository lock, by queue changes and by `wt merge` before it judges the
 /// main checkout.
+///
+/// Then wt's own queue commit left unpushed with no record at all (killed between the commit
+/// and the record) is recognised by its content and finished or dropped:
+/// see [`crate::queue::recover`].
 pub fn undo_interrupted(
     events: &dyn Events,
     info: &RepoInfo,
     base: &BaseRef,
-    rel: &Path,
+    qc: &QueueConfig,
 ) -> Result<()> {
+    undo_pending(events, info, base, &qc.path)?;
+    // why: with `push = false` queue commits stay on local base by design.
+    if qc.push {
+        crate::queue::recover::settle_own_commit(events, info, base, &qc.path)?;
+    }
+    Ok(())
+}
+
+fn undo_pending(events: &dyn Events, info: &RepoInfo, base: &BaseRef, rel: &Path) -> Result<()> {
     let path = Pending::path(info);
     let Ok(text) = std::fs::read_to_string(&path) else {
         return Ok(());
@@ -247,10 +260,10 @@ pub fn undo_interrupted(
                 Some(now) => now == head,
                 None => {
                     return Err(Error::git(format!(
-                        "an interrupted queue change left commit {} in the main checkout, and {r} does not answer to tell whether it has it",
+                        "the remote {r} is down or unreachable: wt cannot tell whether its own queue commit {} (left by an interrupted run) reached it; nothing was lost",
                         &head[..head.len().min(7)]
                     ))
-                    .hint("run the command again when the remote answers"))
+                    .hint(format!("check it answers (`git ls-remote {r}`), then run the command again")))
                 }
             },
             None => true,
@@ -315,14 +328,30 @@ fn check_main(info: &RepoInfo, base: &BaseRef, rel: &Path, pushing: bool) -> Res
         let remote = base.remote_ref().and_then(|r| ops::resolve(&repo, &r));
         if let (Some(l), Some(r)) = (local, remote) {
             if l != r && !ops::is_ancestor(&repo, l, r) && ops::is_ancestor(&repo, r, l) {
+                // why: wt's own unpushed queue commit was settled before this (recover);
+                // what is left is someone's work, which wt neither publishes nor drops.
+                let at = crate::sys::quote::quote_path(&info.main);
+                let remote_name = base.remote.as_deref().unwrap_or("origin");
+                let extra = ops::only_in(&repo, l, &[r]);
                 return Err(Error::refused(format!(
-                    "local {} has commits that are not on {}",
+                    "local {} has {} commit(s) that are not on {} and are not wt's (a queue push would publish them by the way); nothing was changed",
                     base.name,
+                    extra.len(),
                     base.upstream_name()
                 ))
-                .hint(
-                    "push or drop them first, so that a queue push publishes only the queue change",
-                ));
+                .details(
+                    extra
+                        .iter()
+                        .take(5)
+                        .map(|(c, subject)| format!("{} {subject}", crate::git::short(*c))),
+                )
+                .hint(format!(
+                    "publish them: `git -C {at} push {remote_name} {}`; or, if they should not be on {}, move them to a branch and drop them: `git -C {at} branch keep-{} && git -C {at} reset --keep {}`",
+                    base.name,
+                    base.name,
+                    base.name,
+                    base.upstream_name()
+                )));
             }
         }
     }
@@ -332,15 +361,32 @@ fn check_main(info: &RepoInfo, base: &BaseRef, rel: &Path, pushing: bool) -> Res
 /// Fetch and fast-forward the main checkout to the remote's base.
 fn catch_up(info: &RepoInfo, base: &BaseRef) -> Result<()> {
     let remote = base.remote.as_deref().unwrap_or("origin");
-    gitq::fetch_base(&info.main, remote, &base.name)
-        .map_err(|e| e.context(format!("cannot fetch {remote}")))?;
+    gitq::fetch_base(&info.main, remote, &base.name).map_err(|e| {
+        if crate::git::unpushed::unreachable(&e) {
+            crate::queue::recover::remote_down(remote, &e)
+        } else {
+            e.context(format!("cannot fetch {remote}"))
+        }
+    })?;
     gitq::fast_forward(&info.main, &base.upstream_ref()).map_err(|e| {
+        let at = crate::sys::quote::quote_path(&info.main);
+        let hint = if e.stderr.contains(".lock") {
+            format!("a git lock file is in the way in {at} (named above): if no git process is running there, delete it, then run the command again")
+        } else {
+            format!(
+                "local {} has diverged from {}: reconcile it by hand (`git -C {at} log {}...{}` shows both sides)",
+                base.name,
+                base.upstream_name(),
+                base.name,
+                base.upstream_name()
+            )
+        };
         e.context(format!(
             "cannot fast-forward {} to {}",
             base.name,
             base.upstream_name()
         ))
-        .hint("local base has diverged from the remote: reconcile it by hand")
+        .hint(hint)
     })?;
     Ok(())
 }
@@ -395,7 +441,18 @@ fn push(info: &RepoInfo, base: &BaseRef, sha: &str, before: &str) -> Pushed {
     match remote_base(info, remote, &base.name) {
         Some(now) if now == sha => Pushed::Landed,
         Some(now) if now != before => Pushed::BaseMoved,
-        _ => Pushed::Failed(failure),
+        // why: the remote answered and its base is where ours was made: it refused the change
+        // (a hook, a protected branch), which is not the network's fault.
+        Some(_) => Pushed::Failed(Error {
+            message: format!("{remote} refused the queue change; the change was undone locally"),
+            ..failure
+        }
+        .hint(format!("see {remote}'s reason above, deal with it, then run the command again"))),
+        None => Pushed::Failed(Error {
+            message: format!("the remote {remote} is down or unreachable: the queue change was not pushed, and was undone locally"),
+            ..failure
+        }
+        .hint(format!("check it answers (`git ls-remote {remote}`), then run the command again"))),
     }
 }
 

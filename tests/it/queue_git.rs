@@ -362,7 +362,7 @@ fn queue_changes_need_base_checked_out_and_the_file_clean() {
     for args in [&claim[..], &set] {
         env.wt(args)
             .code(1)
-            .stderr_has("local master has commits that are not on origin/master");
+            .stderr_has("local master has 1 commit(s) that are not on origin/master");
         before.assert_identical_after(&env, "unpushed base");
     }
 }

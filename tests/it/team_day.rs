@@ -484,3 +484,176 @@ fn i2_status_counts_unmerged_paths_and_shows_the_rebase() {
         .stderr_has("a rebase is in progress");
     assert!(env.status_of(&lane).contains("u AA"));
 }
+
+// Item 1: wt's own queue commit left unpushed by a killed wt is finished or dropped.
+
+/// A `post-commit` hook that pauses the queue commit whose subject starts with `subject`.
+fn pause_queue_commit(env: &Env, subject: &str) {
+    pause_hook(
+        env,
+        "post-commit",
+        &format!(r#"git log -1 --format=%s | grep -q '^{subject}'"#),
+        "commit",
+    );
+}
+
+/// Kill `wt` alone (SIGKILL) while its queue commit's hook pauses; its `git commit`, in its own
+/// process group, finishes after wt is dead.
+fn kill_at_the_queue_commit(env: &Env, args: &[&str]) {
+    let mut wt = spawn(env, &env.main, args);
+    wait_paused(env, &mut wt, "commit");
+    signal(wt.id(), "-KILL");
+    assert_eq!(finish(wt).code, -1);
+    release(env);
+    assert_nothing_left_running(env);
+}
+
+/// How many commits on the remote's master have `subject`.
+fn remote_subjects(env: &Env, subject: &str) -> usize {
+    env.git_at(&env.origin, &["log", "--format=%s", "master"])
+        .lines()
+        .filter(|l| *l == subject)
+        .count()
+}
+
+#[test]
+fn i1_a_claim_killed_after_its_commit_is_dropped_and_made_once() {
+    let env = queue_world(QUEUE_TEXT, "");
+    pause_queue_commit(&env, "queue: T-1 in_progress");
+    let before = Snapshot::take(&env, &[]).with_file(&queue_path(&env));
+    kill_at_the_queue_commit(&env, &["queue", "claim", LANE, "--owner", "agent-a"]);
+    // The wedge: the claim's commit is on local master only.
+    assert_eq!(
+        env.git(&["log", "-1", "--format=%s", "master"]),
+        "queue: T-1 in_progress (agent-a)"
+    );
+    before.assert_remote_unchanged(&env);
+    let t = t(&env);
+
+    // The next claim recognises the commit as wt's own, drops it, and claims once.
+    env.wt_with(
+        &env.main,
+        &["queue", "claim", LANE, "--owner", "agent-a"],
+        &[("T", &t)],
+    )
+    .ok()
+    .stderr_has("dropped wt's own queue commit")
+    .stderr_has("queue: T-1 in_progress (agent-a)");
+    assert_eq!(remote_subjects(&env, "queue: T-1 in_progress (agent-a)"), 1);
+    assert_eq!(env.rev("master"), remote_rev(&env, "refs/heads/master"));
+    let queue = std::fs::read_to_string(queue_path(&env)).unwrap();
+    assert_eq!(queue.matches("status: in_progress").count(), 1, "{queue}");
+    assert_eq!(env.git(&["status", "--porcelain"]), "");
+    before.assert_nothing_lost(&env);
+}
+
+#[test]
+fn i1_a_merge_killed_at_its_done_commit_is_finished_by_the_next_run_once() {
+    let env = queue_world(QUEUE_TEXT, "");
+    env.wt(&["queue", "claim", LANE, "--owner", "agent-a"]).ok();
+    let lane = env.lane(LANE);
+    env.commit_file(&lane, "cmd/a.go", "package a\n", "lane work");
+    pause_queue_commit(&env, "queue: T-1 done");
+    let before = Snapshot::take(&env, &[&lane]);
+    kill_at_the_queue_commit(&env, &["merge", LANE]);
+    // The lane landed; the done mark is on local master only.
+    assert_eq!(remote_subjects(&env, "lane work"), 1);
+    assert!(env
+        .git(&["log", "-1", "--format=%s", "master"])
+        .starts_with("queue: T-1 done"));
+    assert_ne!(env.rev("master"), remote_rev(&env, "refs/heads/master"));
+    let t = t(&env);
+    let vars = [("T", t.as_str())];
+
+    // Not a wedge any more: the done mark records work that landed, so it is finished (pushed).
+    env.wt_with(&env.main, &["merge", LANE], &vars)
+        .ok()
+        .stderr_has("finished wt's own queue commit")
+        .stderr_has("queue: T-1 done");
+    assert_eq!(env.rev("master"), remote_rev(&env, "refs/heads/master"));
+    let done: Vec<String> = env
+        .git_at(&env.origin, &["log", "--format=%s", "master"])
+        .lines()
+        .filter(|l| l.starts_with("queue: T-1 done"))
+        .map(str::to_string)
+        .collect();
+    assert_eq!(done.len(), 1, "{done:?}");
+    assert_eq!(remote_subjects(&env, "lane work"), 1);
+    before.assert_only_rebased_away(&env, BRANCH);
+    assert_no_half_state(&env);
+    // And the machine goes on: T-2 (after T-1) is claimed.
+    env.wt_with(
+        &env.main,
+        &["queue", "claim", LANE, "--owner", "agent-a"],
+        &vars,
+    )
+    .ok();
+    assert_eq!(remote_subjects(&env, "queue: T-2 in_progress (agent-a)"), 1);
+}
+
+#[test]
+fn i1_a_foreign_unpushed_commit_keeps_the_refusal_with_the_command_that_resolves_it() {
+    let env = queue_world(QUEUE_TEXT, "");
+    // Someone's own commit on local master, never pushed; one that only touches the queue
+    // file but is not in wt's format is someone's too.
+    env.write("notes.txt", "mine\n");
+    env.git(&["add", "notes.txt"]);
+    env.git(&["commit", "-q", "-m", "my notes"]);
+    let before = Snapshot::take(&env, &[&env.main]).with_file(&queue_path(&env));
+    env.wt(&["queue", "claim", LANE, "--owner", "agent-a"])
+        .code(1)
+        .stderr_has("local master has 1 commit(s) that are not on origin/master and are not wt's")
+        .stderr_has("my notes")
+        .stderr_has("push origin master`");
+    before.assert_identical(&env);
+    env.git(&["push", "-q", "origin", "master"]);
+    env.wt(&["queue", "claim", LANE, "--owner", "agent-a"]).ok();
+    assert_eq!(remote_subjects(&env, "my notes"), 1);
+    assert_eq!(remote_subjects(&env, "queue: T-1 in_progress (agent-a)"), 1);
+}
+
+// Item 11: exit 3 names its cause: the remote is down, or wt cannot finish its own commit.
+
+#[test]
+fn i11_remote_down_and_own_commit_refused_have_their_own_message_and_hint() {
+    let env = queue_world(QUEUE_TEXT, "");
+    pause_queue_commit(&env, "queue: T-1 in_progress");
+    kill_at_the_queue_commit(&env, &["queue", "claim", LANE, "--owner", "agent-a"]);
+    let t = t(&env);
+    let vars = [("T", t.as_str())];
+
+    // The remote is down: the claim is dropped locally (no network needed), then the fetch
+    // fails: exit 3 naming the remote, and the hint to check it.
+    let away = env.base_dir().join("origin-away.git");
+    std::fs::rename(&env.origin, &away).unwrap();
+    let r = env.wt_with(
+        &env.main,
+        &["queue", "set", "T-2", "blocked", "--by", "T-1"],
+        &vars,
+    );
+    r.code(3)
+        .stderr_has("the remote origin is down or unreachable")
+        .stderr_has("`git ls-remote origin`");
+    assert!(!r.stderr.contains("cannot finish its own"), "{}", r.stderr);
+    std::fs::rename(&away, &env.origin).unwrap();
+
+    // The remote answers but refuses queue pushes (a hook): a merge's landed done mark cannot
+    // be finished: exit 3 saying so, with the command that drops it.
+    let env = queue_world(QUEUE_TEXT, "");
+    env.wt(&["queue", "claim", LANE, "--owner", "agent-a"]).ok();
+    env.commit_file(&env.lane(LANE), "cmd/a.go", "package a\n", "lane work");
+    pause_queue_commit(&env, "queue: T-1 done");
+    kill_at_the_queue_commit(&env, &["merge", LANE]);
+    let hook = env.origin.join("hooks/pre-receive");
+    crate::common::write_file(&hook, "#!/bin/sh\necho 'queue is frozen' >&2\nexit 1\n");
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(&hook, std::fs::Permissions::from_mode(0o755)).unwrap();
+    let t2 = crate::common::faults::t(&env);
+    let before = Snapshot::take(&env, &[]);
+    let r = env.wt_with(&env.main, &["merge", LANE], &[("T", t2.as_str())]);
+    r.code(3)
+        .stderr_has("wt cannot finish its own queue commit")
+        .stderr_has("reset --keep origin/master`");
+    assert!(!r.stderr.contains("down or unreachable"), "{}", r.stderr);
+    before.assert_unchanged(&env);
+}

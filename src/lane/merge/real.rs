@@ -31,7 +31,7 @@ impl Walker for Real<'_> {
     fn interrupted(&mut self, lane: &Lane) -> Result<Option<Journal>> {
         let (cfg, info, base) = (self.site.cfg, self.site.info, self.site.base);
         if let Some(qc) = cfg.queue.as_ref().filter(|qc| qc.commit) {
-            crate::queue::store::undo_interrupted(self.events, info, base, &qc.path)?;
+            crate::queue::store::undo_interrupted(self.events, info, base, qc)?;
         }
         if let Some(j) = journal::read(info, &lane.id)? {
             if let Some(j) = landed_already(self.events, info, base, j)? {
