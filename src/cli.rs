@@ -60,7 +60,7 @@ pub enum Command {
     /// Check that a lane is ready for work (exit 1 when a check fails).
     #[command(display_order = 4)]
     Preflight(commands::PreflightArgs),
-    /// Work queue: ready, claim, set, show, validate.
+    /// Work queue: ready, claim, set, show, validate, graph.
     #[command(display_order = 5, subcommand)]
     Queue(commands::QueueCommand),
     /// Fetch, rebase lanes onto the remote base, push them with a lease.
@@ -81,6 +81,9 @@ pub enum Command {
     /// Run a program in a lane's worktree with WT_* variables set; exit as it exits.
     #[command(display_order = 9)]
     Exec(commands::ExecArgs),
+    /// Print a lane's claimed task as a brief for its agent: checks, paths, rules, next commands.
+    #[command(display_order = 9)]
+    Task(commands::TaskArgs),
     /// Remove a lane's worktree and branch, only when nothing would be lost.
     #[command(display_order = 10)]
     Teardown(commands::TeardownArgs),
@@ -164,6 +167,7 @@ fn dispatch(ctx: &Context, chosen: Command) -> Result<u8> {
         Command::Handoff(args) => commands::handoff(ctx, args),
         Command::Path(args) => commands::path(ctx, args),
         Command::Exec(args) => commands::exec(ctx, args),
+        Command::Task(args) => commands::task(ctx, args),
         Command::Teardown(args) => commands::teardown(ctx, args),
         Command::Demo(args) => commands::demo(ctx, args),
         Command::Completions(args) => commands::completions(ctx, args, clap_tree()),

@@ -16,6 +16,7 @@ mod queue;
 mod setup;
 mod status;
 mod sync;
+mod task;
 mod teardown;
 
 pub use check::{run as check, CheckArgs};
@@ -31,6 +32,7 @@ pub use queue::{run as queue, QueueCommand};
 pub use setup::{run as setup, SetupArgs};
 pub use status::{run as status, StatusArgs};
 pub use sync::{run as sync, SyncArgs};
+pub use task::{run as task, TaskArgs};
 pub use teardown::{run as teardown, TeardownArgs};
 
 /// Lane words: `A-backend`, `B-ui-2`, `B-ui:2`, or make-style `ROLE=B-ui LANE=2`.

@@ -51,6 +51,22 @@ pub enum QueueCommand {
     },
     /// Check the queue and list every problem (exit 1 if any).
     Validate,
+    /// Draw the tasks' dependencies: one node per task, coloured by state, one edge per
+    /// dependency (Mermaid renders as-is in Markdown on a code forge).
+    Graph {
+        /// Mermaid (`flowchart`) or Graphviz DOT (`digraph`); `--json` gives nodes and edges.
+        #[arg(long, value_enum, default_value_t = GraphFormat::Mermaid)]
+        format: GraphFormat,
+        /// Only this role's tasks, with the tasks they depend on.
+        #[arg(long, value_name = "ROLE")]
+        role: Option<String>,
+    },
+}
+
+#[derive(clap::ValueEnum, Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GraphFormat {
+    Mermaid,
+    Dot,
 }
 
 pub fn run(ctx: &Context, cmd: QueueCommand) -> Result<u8> {
@@ -60,6 +76,7 @@ pub fn run(ctx: &Context, cmd: QueueCommand) -> Result<u8> {
         QueueCommand::Set { words, owner, by } => set(ctx, &words, owner, by),
         QueueCommand::Show { id } => show(ctx, id.as_deref()),
         QueueCommand::Validate => validate(ctx),
+        QueueCommand::Graph { format, role } => graph(ctx, format, role.as_deref()),
     }
 }
 
@@ -273,4 +290,27 @@ fn validate(ctx: &Context) -> Result<u8> {
         ctx.ui.status(&format!("{} problem(s)", problems.len()));
     }
     Ok(if problems.is_empty() { 0 } else { 1 })
+}
+
+fn graph(ctx: &Context, format: GraphFormat, role: Option<&str>) -> Result<u8> {
+    if let Some(r) = role {
+        let cfg = ctx.config()?;
+        if cfg.role(r).is_none() {
+            let known: Vec<&str> = cfg.roles.iter().map(|r| r.name.as_str()).collect();
+            return Err(Error::usage(format!("no role `{r}` in lanes.toml"))
+                .hint(format!("the roles are {}", known.join(", "))));
+        }
+    }
+    let file = load(ctx)?;
+    let g = queue::graph::graph(&file.queue, role);
+    if ctx.ui.json_mode() {
+        ctx.ui.json(&g);
+        return Ok(0);
+    }
+    let text = match format {
+        GraphFormat::Mermaid => crate::ui::graph::mermaid(&g),
+        GraphFormat::Dot => crate::ui::graph::dot(&g),
+    };
+    ctx.ui.text(&text);
+    Ok(0)
 }

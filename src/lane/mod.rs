@@ -13,6 +13,7 @@ pub mod handoff;
 pub mod journal;
 pub mod markers;
 pub mod merge;
+pub mod packet;
 pub mod place;
 pub mod policy;
 pub mod preflight;

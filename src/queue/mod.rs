@@ -28,6 +28,7 @@ mod yaml;
 pub mod cache;
 pub mod change;
 pub mod edit;
+pub mod graph;
 pub mod model;
 pub mod parse;
 pub mod recover;

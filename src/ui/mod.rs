@@ -2,7 +2,9 @@
 //! (status, warnings, hints, errors) go to stderr and vanish under `--quiet`. Nothing outside this
 //! module prints. A closed stdout (`wt status | head -1`) ends the process quietly with exit 0.
 
+pub mod graph;
 pub mod handoff;
+pub mod packet;
 mod progress;
 mod prompt;
 mod style;
@@ -66,6 +68,11 @@ impl Ui {
     /// One line of data on stdout.
     pub fn data(&self, line: &str) {
         write_stdout(format_args!("{line}\n"));
+    }
+
+    /// A block of text on stdout, as it is (a graph, a brief).
+    pub fn text(&self, text: &str) {
+        write_stdout(format_args!("{text}"));
     }
 
     /// Exactly one JSON document on stdout.

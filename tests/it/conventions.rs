@@ -190,6 +190,7 @@ fn help_lists_commands_in_the_playbook_order() {
             "exec",
             "handoff",
             "path",
+            "task",
             "teardown",
             "demo",
             "completions",
