@@ -14,6 +14,12 @@ pub const LANES_TOML: &str = include_str!("../templates/lanes.toml");
 pub const HANDOFF_MD: &str = include_str!("../templates/handoff.md");
 pub const MAKEFILE_WT: &str = include_str!("../templates/Makefile.wt");
 pub const ONBOARD_SH: &str = include_str!("../templates/onboard.sh");
+/// Not in [`ALL`]: it is filled in from the repository's lanes.toml (`lane::guide`), so
+/// `--print-template AGENTS.md` needs a repository.
+pub const AGENTS_MD: &str = include_str!("../templates/AGENTS.md");
+
+/// The name `--print-template` renders from the repository's config.
+pub const AGENTS_MD_NAME: &str = "AGENTS.md";
 
 /// The template called `name`, if this build has it.
 pub fn get(name: &str) -> Option<&'static str> {

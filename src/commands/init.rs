@@ -20,7 +20,8 @@ pub struct InitArgs {
     /// A role to add (repeat for several); asked interactively on a terminal when none given.
     #[arg(long = "role", value_name = "NAME")]
     pub roles: Vec<String>,
-    /// Print one of the embedded templates (lanes.toml, handoff.md, Makefile.wt, onboard.sh) and exit.
+    /// Print one of the embedded templates (lanes.toml, handoff.md, Makefile.wt, onboard.sh), or
+    /// AGENTS.md generated from this repository's lanes.toml, and exit.
     #[arg(long, value_name = "NAME")]
     pub print_template: Option<String>,
 }
@@ -97,13 +98,29 @@ pub fn run(ctx: &Context, args: InitArgs) -> Result<u8> {
 }
 
 fn print_template(ctx: &Context, name: &str) -> Result<u8> {
+    if name == templates::AGENTS_MD_NAME {
+        let cfg = ctx.config()?;
+        let base = match ctx.base() {
+            Ok(b) => b.name,
+            Err(_) => cfg.project.base.clone().unwrap_or_else(|| "master".into()),
+        };
+        let protected = crate::lane::policy::rules(cfg, Some(&ctx.repo()?.main)).protected;
+        ctx.ui
+            .text(&crate::lane::guide::agents_md(cfg, &base, &protected));
+        return Ok(0);
+    }
     match templates::get(name) {
         Some(text) => {
             ctx.ui.data(text.trim_end_matches('\n'));
             Ok(0)
         }
-        None => Err(Error::usage(format!("no template named `{name}`"))
-            .hint(format!("templates: {}", templates::names().join(", ")))),
+        None => Err(
+            Error::usage(format!("no template named `{name}`")).hint(format!(
+                "templates: {}, {} (from this repository's lanes.toml)",
+                templates::names().join(", "),
+                templates::AGENTS_MD_NAME
+            )),
+        ),
     }
 }
 

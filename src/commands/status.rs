@@ -4,21 +4,38 @@
 use super::LaneWords;
 use crate::config::{Lane, Words};
 use crate::context::Context;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::git::short_sha;
 use crate::git::status::{StatusOptions, Untracked};
 use crate::lane::state::{self, LaneState};
+use crate::sys::{clock, process};
 use crate::ui::table::Table;
 use crate::ui::{Report as Show, Ui};
 use clap::Args;
 use serde::Serialize;
 use std::collections::HashMap;
 use std::path::PathBuf;
+use std::time::Duration;
 
 #[derive(Args, Debug)]
 pub struct StatusArgs {
     #[command(flatten)]
     pub lanes: LaneWords,
+    /// Redraw the table in place every SECS seconds (default 2) until Ctrl-C; terminal only.
+    #[arg(long, value_name = "SECS", num_args = 0..=1, default_missing_value = "2",
+          value_parser = parse_seconds)]
+    pub watch: Option<Duration>,
+}
+
+/// A period in seconds, fractions allowed, from 0.1 to one day.
+fn parse_seconds(text: &str) -> std::result::Result<Duration, String> {
+    let secs: f64 = text
+        .parse()
+        .map_err(|_| format!("`{text}` is not a number of seconds"))?;
+    if !(0.1..=86_400.0).contains(&secs) {
+        return Err(format!("{text}: give 0.1 to 86400 seconds"));
+    }
+    Ok(Duration::from_secs_f64(secs))
 }
 
 #[derive(Serialize)]
@@ -41,8 +58,46 @@ struct Row {
 }
 
 pub fn run(ctx: &Context, args: StatusArgs) -> Result<u8> {
+    match args.watch {
+        Some(every) => watch(ctx, &args.lanes, every),
+        None => once(ctx, &args.lanes),
+    }
+}
+
+/// `--watch`: the table redrawn in place until Ctrl-C (exit 0: leaving the board is how it
+/// ends), with the time of the last refresh. A failed refresh shows its error and the board
+/// keeps going.
+fn watch(ctx: &Context, words: &LaneWords, every: Duration) -> Result<u8> {
+    if !ctx.ui.stdout_is_terminal() || ctx.ui.json_mode() {
+        return Err(
+            Error::usage("--watch draws on a terminal, and stdout is not one")
+                .hint("run `wt status` (or `wt status --json`) once per refresh instead"),
+        );
+    }
+    // why: before the first frame, so that a bad lane word is a plain usage error.
+    ctx.config()?.select_lanes(&Words::parse(&words.words)?)?;
+    process::catch_interrupts();
+    let screen = ctx.ui.screen();
+    let secs = every.as_secs_f64();
+    loop {
+        screen.frame(&format!(
+            "wt status every {secs}s, refreshed {}  (Ctrl-C to stop)",
+            clock::local_time_of_day()
+        ));
+        if let Err(e) = once(ctx, words) {
+            ctx.ui.error(&e);
+        }
+        if process::sleep_unless_interrupted(every) {
+            break;
+        }
+    }
+    drop(screen);
+    Ok(0)
+}
+
+fn once(ctx: &Context, words: &LaneWords) -> Result<u8> {
     let cfg = ctx.config()?;
-    let lanes = cfg.select_lanes(&Words::parse(&args.lanes.words)?)?;
+    let lanes = cfg.select_lanes(&Words::parse(&words.words)?)?;
     let base = ctx.base()?;
     let site = ctx.site(&base)?;
     let survey = state::survey(&site, &lanes, &STATUS_OPTIONS)?;

@@ -9,6 +9,7 @@
 
 pub mod checks;
 pub mod findings;
+pub mod guide;
 pub mod handoff;
 pub mod journal;
 pub mod markers;

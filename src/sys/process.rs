@@ -8,7 +8,7 @@ use std::ffi::OsString;
 use std::io;
 use std::path::Path;
 use std::process::Output;
-use std::sync::atomic::{AtomicI32, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicI32, Ordering};
 use std::sync::Mutex;
 use std::time::Duration;
 
@@ -29,6 +29,11 @@ static GROUPS: Mutex<Vec<u32>> = Mutex::new(Vec::new());
 /// The pid of the program `wt exec` runs in the foreground, 0 when there is none.
 pub(crate) static FOREGROUND: AtomicI32 = AtomicI32::new(0);
 
+/// Set by `catch_interrupts`: Ctrl-C or SIGTERM sets `INTERRUPTED` instead of exiting, so that
+/// a loop (`wt status --watch`) can stop cleanly and put the terminal back.
+static CATCH: AtomicBool = AtomicBool::new(false);
+static INTERRUPTED: AtomicBool = AtomicBool::new(false);
+
 /// Install the handler that kills every registered child group on Ctrl-C or SIGTERM, then exits
 /// with 130. Called once from `main`. While `wt exec` runs a program in the foreground, Ctrl-C
 /// is ignored here (the terminal sends it to the program itself) and SIGTERM or SIGHUP is
@@ -44,8 +49,36 @@ pub fn install_signal_handler() {
             return;
         }
         kill_all_groups();
+        if CATCH.load(Ordering::SeqCst) {
+            INTERRUPTED.store(true, Ordering::SeqCst);
+            return;
+        }
         std::process::exit(130);
     });
+}
+
+/// From now on Ctrl-C or SIGTERM stops the children and sets a flag (see `interrupted`)
+/// instead of ending the process.
+pub fn catch_interrupts() {
+    CATCH.store(true, Ordering::SeqCst);
+}
+
+/// Whether Ctrl-C or SIGTERM came since `catch_interrupts`.
+pub fn interrupted() -> bool {
+    INTERRUPTED.load(Ordering::SeqCst)
+}
+
+/// Sleep for `period`, waking early on an interrupt; true when interrupted.
+pub fn sleep_unless_interrupted(period: Duration) -> bool {
+    let deadline = std::time::Instant::now() + period;
+    while !interrupted() {
+        let left = deadline.saturating_duration_since(std::time::Instant::now());
+        if left.is_zero() {
+            return false;
+        }
+        std::thread::sleep(left.min(Duration::from_millis(50)));
+    }
+    true
 }
 
 fn kill_all_groups() {

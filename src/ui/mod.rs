@@ -7,11 +7,13 @@ pub mod handoff;
 pub mod packet;
 mod progress;
 mod prompt;
+mod screen;
 mod style;
 pub mod table;
 
 pub use crate::lane::findings::{Check, CheckStatus};
 pub use progress::Progress;
+pub use screen::Screen;
 pub use style::{ColorChoice, Style};
 
 use crate::error::Error;
@@ -38,6 +40,7 @@ pub struct Ui {
     style: Style,
     stdin_tty: bool,
     stderr_tty: bool,
+    stdout_tty: bool,
 }
 
 impl Ui {
@@ -49,6 +52,7 @@ impl Ui {
             style: Style::new(color, stderr_tty),
             stdin_tty: io::stdin().is_terminal(),
             stderr_tty,
+            stdout_tty: io::stdout().is_terminal(),
         }
     }
 

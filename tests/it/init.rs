@@ -392,3 +392,44 @@ fn onboard_refuses_an_old_git() {
         .stderr_has("2.30");
     assert!(!env.lane("A-backend").exists(), "nothing was set up");
 }
+
+/// `AGENTS.md` is generated from the repository's lanes.toml: every lane with its branch, owned
+/// paths and checks, the rules, and the cycle in order.
+#[test]
+fn print_template_agents_md_comes_from_the_lanes() {
+    let env = Env::with_config(&crate::common::world::config_with_checks("['make test']"));
+    let run = env.wt(&["init", "--print-template", "AGENTS.md"]);
+    run.ok();
+    assert_eq!(run.stderr, "");
+    let text = &run.stdout;
+    for row in [
+        "| `A-backend` | `agent/A-backend` | `cmd/**`, `internal/**` | `make test` |",
+        "| `B-ui-1` | `agent/B-ui-1` | `web/**` | - |",
+        "| `B-ui-2` | `agent/B-ui-2` | `web/**` | - |",
+        "- `lanes.toml` decide how merges are judged",
+    ] {
+        assert!(text.contains(row), "lacks {row:?}:\n{text}");
+    }
+    let cycle = [
+        "1. `wt next LANE`",
+        "2. `wt task LANE`",
+        "3. Work and commit",
+        "4. `wt sync LANE`",
+        "5. `wt check LANE`",
+        "6. `wt merge LANE`",
+    ];
+    let at: Vec<usize> = cycle
+        .iter()
+        .map(|step| {
+            text.find(step)
+                .unwrap_or_else(|| panic!("lacks {step:?}:\n{text}"))
+        })
+        .collect();
+    assert!(at.windows(2).all(|w| w[0] < w[1]), "{text}");
+    assert!(!text.contains("{{"), "{text}");
+    // Outside a repository it needs the lanes, so it says so.
+    Env::bare()
+        .wt(&["init", "--print-template", "AGENTS.md"])
+        .code(2)
+        .stderr_has("no lanes.toml");
+}

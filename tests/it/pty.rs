@@ -157,3 +157,26 @@ fn colors_on_a_terminal_follow_no_color() {
     ));
     assert!(!out.contains("\x1b["), "{out:?}");
 }
+
+#[test]
+fn status_watch_redraws_in_place_until_ctrl_c() {
+    let env = Env::new();
+    env.wt(&["setup", "A-backend"]).ok();
+    let mut p = spawn_wt(&env, &env.main, &["status", "--watch", "1"], &[]);
+    let mut seen = String::new();
+    // Two frames, each cleared and drawn from the top with its refresh time and the table.
+    for _ in 0..2 {
+        seen += &p.exp_string("\x1b[H\x1b[2J").expect("a redraw");
+        seen += &p.exp_string("refreshed").expect("the refresh time");
+        seen += &p
+            .exp_string("A-backend  agent/A-backend")
+            .expect("the table");
+    }
+    p.send_control('c').unwrap();
+    let (code, rest) = finish(p);
+    seen += &rest;
+    assert!(code == 0 || code == 130, "exit {code}\n{seen:?}");
+    // The cursor hidden for the board is shown again, last.
+    assert!(seen.starts_with("\x1b[?25l"), "{seen:?}");
+    assert!(rest.trim_end().ends_with("\x1b[?25h"), "{rest:?}");
+}

@@ -263,3 +263,16 @@ fn a_foreign_directory_or_symlink_at_a_lane_path_is_reported_not_read() {
         assert_eq!(r["dirty"], Value::Null);
     }
 }
+
+#[test]
+fn status_watch_refuses_without_a_terminal() {
+    let env = Env::new();
+    let run = env.wt(&["status", "--watch"]);
+    run.code(2)
+        .stderr_has("error: --watch draws on a terminal, and stdout is not one")
+        .stderr_has("hint: run `wt status`");
+    assert_eq!(run.stdout, "");
+    assert_eq!(run.stderr.lines().count(), 2, "{}", run.stderr);
+    env.wt(&["status", "--watch", "0"]).code(2);
+    env.wt(&["status", "--watch", "soon"]).code(2);
+}
