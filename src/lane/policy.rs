@@ -58,7 +58,10 @@ pub fn evaluate(
             ))
             .hint("fetch the full history (`git fetch --unshallow`), then run the command again");
         }
-        Error::git(format!("{} shares no history with base", lane.branch))
+        Error::refused(format!(
+            "{} shares no history with base (an unrelated branch, not made from base); nothing was changed",
+            lane.branch
+        ))
     })?;
     let changes = diff::net_changes(repo, merge_base, head, &|p| policy.is_kept_test(p))
         .map_err(|e| unreadable("the changes", e))?

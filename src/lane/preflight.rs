@@ -122,7 +122,7 @@ fn judge(site: &Site, lane: &Lane, opts: &Options, early: Early<'_>) -> Result<E
     let base_tip = base.tip(&repo);
     state::count_ahead_behind(&mut state, &repo, base_tip);
     let policy = match opts.policies {
-        true => policy_checks(cfg, lane, &repo, base_tip)?,
+        true => policy_checks(cfg, lane, &repo, base_tip, &site.base.upstream_name())?,
         false => (Vec::new(), None),
     };
     let queue_checks = task::preflight_checks(site, lane);
@@ -309,6 +309,7 @@ fn policy_checks(
     lane: &Lane,
     repo: &Repository,
     base_tip: Option<Oid>,
+    upstream: &str,
 ) -> Result<(Vec<Check>, Option<Outcome>)> {
     let head = ops::resolve(repo, &format!("refs/heads/{}", lane.branch));
     let (Some(head), Some(base)) = (head, base_tip) else {
@@ -319,6 +320,23 @@ fn policy_checks(
         );
         return Ok((vec![check], None));
     };
+    // why: a branch with no history in common with base (an unrelated branch with the lane's
+    // name) is a failed check with its fix, not an error that hides every other check.
+    if !ops::is_shallow(repo) && ops::merge_base(repo, head, base).is_none() {
+        let check = Check::fail(
+            "policies",
+            &format!(
+                "{} shares no history with base (an unrelated branch, not made from base)",
+                lane.branch
+            ),
+            &format!(
+                "keep it under another name and start the lane from base: `git -C {at} branch -m {b} {b}-unrelated && git -C {at} switch -c {b} --no-track {upstream}`",
+                at = crate::sys::quote::quote_path(&lane.path),
+                b = lane.branch
+            ),
+        );
+        return Ok((vec![check], None));
+    }
     let outcome = policy::evaluate(cfg, lane, repo, head, base, None)?;
     Ok((policy_rule_checks(&outcome), Some(outcome)))
 }

@@ -99,6 +99,12 @@ fn i5_an_unrelated_local_branch_is_refused_by_setup_sync_and_merge() {
             .stderr_has("agent/A-backend shares no history with origin/master")
             .stderr_has("switch -c agent/A-backend --no-track origin/master");
     }
+    let pre = env.wt(&["preflight", LANE]);
+    pre.code(1);
+    assert!(
+        format!("{}{}", pre.stdout, pre.stderr).contains("shares no history with base"),
+        "{pre:?}"
+    );
     before.assert_unchanged(&env);
     assert_eq!(remote_rev(&env, "refs/heads/master"), env.rev("master"));
     assert_eq!(remote_rev(&env, &format!("refs/heads/{BRANCH}")), "");
