@@ -69,6 +69,9 @@ pub enum Command {
     /// Run the role's checks, triggered gates and the task's acceptance checks in the lane.
     #[command(display_order = 7)]
     Check(commands::CheckArgs),
+    /// Approve a lane's change or ask for changes (bound to its patch); list its reviews.
+    #[command(display_order = 7)]
+    Review(commands::ReviewArgs),
     /// Rebase, check, and fast-forward base to the lane; mark its task done.
     #[command(display_order = 8)]
     Merge(commands::MergeArgs),
@@ -168,6 +171,7 @@ fn dispatch(ctx: &Context, chosen: Command) -> Result<u8> {
         Command::Path(args) => commands::path(ctx, args),
         Command::Exec(args) => commands::exec(ctx, args),
         Command::Task(args) => commands::task(ctx, args),
+        Command::Review(args) => commands::review(ctx, args),
         Command::Teardown(args) => commands::teardown(ctx, args),
         Command::Demo(args) => commands::demo(ctx, args),
         Command::Completions(args) => commands::completions(ctx, args, clap_tree()),

@@ -2,7 +2,9 @@
 
 use super::schema::{RawConfig, RawRole, RawUserConfig};
 use super::source::Source;
-use super::{names, Config, Contracts, Gate, Lane, Policy, Project, QueueConfig, Role};
+use super::{
+    names, Config, Contracts, Gate, Lane, Policy, Project, QueueConfig, Review, ReviewRoute, Role,
+};
 use crate::error::{Error, Result};
 use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
@@ -142,9 +144,19 @@ impl Build<'_> {
             .gate
             .iter()
             .map(|g| {
+                let run = g.run.clone().unwrap_or_default();
+                if run.trim().is_empty() && g.requires.is_empty() {
+                    let fix = "add run = \"COMMAND\" or requires = [\"doc/FILE.md\"]";
+                    let msg = "this [[gate]] has neither `run` nor `requires`";
+                    return Err(match g.when.first() {
+                        Some(first) => self.err(first, msg, fix),
+                        None => self.source.error(None, msg, fix),
+                    });
+                }
                 Ok(Gate {
                     when: self.globs(&g.when)?,
-                    run: g.run.clone(),
+                    run,
+                    requires: self.globs(&g.requires)?,
                 })
             })
             .collect::<Result<Vec<_>>>()?;
@@ -155,6 +167,33 @@ impl Build<'_> {
         let policy = Policy {
             tests: self.globs(&raw.policy.tests)?,
             precious,
+            defect_kinds: raw
+                .policy
+                .defect_kinds
+                .clone()
+                .unwrap_or_else(|| vec!["bug".to_string(), "defect".to_string()]),
+            high_risk: self.globs(&raw.policy.high_risk)?,
+        };
+        let review = Review {
+            required: raw.review.required.unwrap_or(false),
+            routes: raw
+                .review
+                .route
+                .iter()
+                .map(|r| {
+                    if r.by.get_ref().is_empty() {
+                        return Err(self.err(
+                            &r.by,
+                            "a [[review.route]] needs at least one role in `by`",
+                            "e.g. by = [\"D-arch\"]",
+                        ));
+                    }
+                    Ok(ReviewRoute {
+                        when: self.globs(&r.when)?,
+                        by: self.known_roles(r.by.get_ref(), &roles)?,
+                    })
+                })
+                .collect::<Result<Vec<_>>>()?,
         };
         Ok(Config {
             file,
@@ -164,6 +203,7 @@ impl Build<'_> {
             roles,
             gates,
             policy,
+            review,
             lanes,
             role_at,
         })

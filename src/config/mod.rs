@@ -27,6 +27,7 @@ pub struct Config {
     pub roles: Vec<Role>,
     pub gates: Vec<Gate>,
     pub policy: Policy,
+    pub review: Review,
     /// Every lane of every role, in config order.
     pub lanes: Vec<Lane>,
     /// Where each role is named in the file (`lanes.toml:7:8`), for errors found after loading
@@ -73,7 +74,26 @@ pub struct Role {
 #[derive(Debug, Clone)]
 pub struct Gate {
     pub when: Vec<String>,
+    /// The command to run; empty for a gate that only `requires` paths.
     pub run: String,
+    /// Globs of which the branch must change one when it touches `when` (docs that must move
+    /// with behaviour).
+    pub requires: Vec<String>,
+}
+
+/// `[review]`: whether every merge needs a current approval, and the routes that need one from
+/// given roles.
+#[derive(Debug, Clone, Default)]
+pub struct Review {
+    pub required: bool,
+    pub routes: Vec<ReviewRoute>,
+}
+
+/// `[[review.route]]`: a branch touching `when` needs an approval from a lane of a role in `by`.
+#[derive(Debug, Clone)]
+pub struct ReviewRoute {
+    pub when: Vec<String>,
+    pub by: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default)]
@@ -81,6 +101,10 @@ pub struct Policy {
     pub tests: Vec<String>,
     /// Ignored files that teardown must not delete (default `.env*`).
     pub precious: Vec<String>,
+    /// Task kinds that need defect evidence to merge (default `bug`, `defect`).
+    pub defect_kinds: Vec<String>,
+    /// Globs that make a branch high-risk when it touches them.
+    pub high_risk: Vec<String>,
 }
 
 impl Config {

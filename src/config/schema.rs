@@ -19,6 +19,8 @@ pub struct RawConfig {
     pub gate: Vec<RawGate>,
     #[serde(default)]
     pub policy: RawPolicy,
+    #[serde(default)]
+    pub review: RawReview,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -65,7 +67,25 @@ pub struct RawRole {
 #[serde(deny_unknown_fields)]
 pub struct RawGate {
     pub when: Vec<Spanned<String>>,
-    pub run: String,
+    pub run: Option<String>,
+    /// Paths (globs) of which the branch must change one when it touches `when`.
+    #[serde(default)]
+    pub requires: Vec<Spanned<String>>,
+}
+
+#[derive(Debug, Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+pub struct RawReview {
+    pub required: Option<bool>,
+    #[serde(default)]
+    pub route: Vec<RawRoute>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RawRoute {
+    pub when: Vec<Spanned<String>>,
+    pub by: Spanned<Vec<Spanned<String>>>,
 }
 
 #[derive(Debug, Deserialize, Default)]
@@ -74,6 +94,9 @@ pub struct RawPolicy {
     #[serde(default)]
     pub tests: Vec<Spanned<String>>,
     pub precious: Option<Vec<Spanned<String>>>,
+    pub defect_kinds: Option<Vec<String>>,
+    #[serde(default)]
+    pub high_risk: Vec<Spanned<String>>,
 }
 
 /// The per-user file: only settings that belong to a machine.

@@ -8,6 +8,7 @@ pub mod lanes;
 pub mod ops;
 pub mod queue;
 pub mod repo;
+pub mod reviews;
 pub mod run;
 pub mod status;
 pub mod unpushed;

@@ -9,6 +9,7 @@ use crate::git::diff::{self, ChangeKind};
 use crate::git::short_sha;
 use crate::git::{ops, BaseRef, Oid, RepoInfo, Repository};
 use crate::lane::checks::{self, duration_text, exit_text, CheckResult};
+use crate::lane::review::{self, Review};
 use crate::lane::state;
 use crate::lane::task::{self, ClaimedTask};
 use crate::lane::Site;
@@ -38,6 +39,8 @@ pub struct Handoff {
     pub checks_head: Option<String>,
     pub risks: Vec<String>,
     pub next: Option<String>,
+    /// Every review of the lane, oldest first (`current`: the change is still the one reviewed).
+    pub reviews: Vec<Review>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -158,6 +161,10 @@ pub fn collect(info: &RepoInfo, repo: &Repository, base: &BaseRef, s: Subject) -
             .is_some_and(|remote_tip| ops::is_ancestor(repo, s.head, remote_tip))
     });
     let record = checks::load(info, &lane.id);
+    let patch = review::fingerprint(repo, s.head, s.base_commit)
+        .ok()
+        .flatten();
+    let reviews = review::read(repo, &lane.id, patch.as_deref());
     Handoff {
         task_id: s.task_id,
         status: s.status,
@@ -178,6 +185,7 @@ pub fn collect(info: &RepoInfo, repo: &Repository, base: &BaseRef, s: Subject) -
         checks_head: record.map(|r| r.head),
         risks: s.risks,
         next: s.next,
+        reviews,
     }
 }
 
@@ -221,6 +229,7 @@ pub fn render(h: &Handoff) -> String {
         ("commits", commits_section(h)),
         ("files", files_section(h)),
         ("checks", checks_section(h)),
+        ("reviews", reviews_section(h)),
         ("risks", list_or_none(&h.risks)),
         (
             "next",
@@ -265,6 +274,33 @@ fn files_section(h: &Handoff) -> String {
         .map(|f| match &f.from {
             Some(old) => format!("- {} `{old}` -> `{}`", f.status, f.path),
             None => format!("- {} `{}`", f.status, f.path),
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn reviews_section(h: &Handoff) -> String {
+    if h.reviews.is_empty() {
+        return "none".to_string();
+    }
+    h.reviews
+        .iter()
+        .map(|r| {
+            let mut line = format!("- {} by {}", r.verdict.as_str(), r.by);
+            if let Some(owner) = &r.owner {
+                line.push_str(&format!(" ({owner})"));
+            }
+            if let Some(c) = r.completion {
+                line.push_str(&format!(", completion {}", c.as_str()));
+            }
+            line.push_str(&format!(" on {}", short_sha(&r.head)));
+            if !r.current {
+                line.push_str(" (stale: the change moved since)");
+            }
+            if let Some(note) = &r.note {
+                line.push_str(&format!(": {note}"));
+            }
+            line
         })
         .collect::<Vec<_>>()
         .join("\n")
@@ -321,6 +357,7 @@ mod tests {
             checks_head: None,
             risks: vec![],
             next: None,
+            reviews: vec![],
         };
         let text = render(&h);
         assert!(!text.contains("{{"), "{text}");

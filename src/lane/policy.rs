@@ -88,7 +88,12 @@ pub fn evaluate(
     let report = policy.evaluate(&branch);
     Ok(Outcome {
         violations: report.violations,
-        gates: report.gates.into_iter().map(|g| g.run).collect(),
+        gates: report
+            .gates
+            .into_iter()
+            .map(|g| g.run)
+            .filter(|run| !run.trim().is_empty())
+            .collect(),
         removed_tests: report.removed_tests,
     })
 }
@@ -135,6 +140,7 @@ pub fn rules(cfg: &Config, main: Option<&Path>) -> Rules {
             .map(|g| GateRule {
                 when: g.when.clone(),
                 run: g.run.clone(),
+                requires: g.requires.clone(),
             })
             .collect(),
         tests: cfg.policy.tests.clone(),

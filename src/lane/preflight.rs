@@ -62,8 +62,10 @@ fn fetch(info: &RepoInfo, base: &BaseRef) -> Check {
     let Some(remote) = &base.remote else {
         return Check::ok("fetch", "no remote: comparing with the local base");
     };
-    match ops::fetch(&info.main, remote) {
-        Ok(_) => Check::ok("fetch", &format!("fetched {remote}")),
+    let fetched = ops::fetch(&info.main, remote)
+        .and_then(|()| crate::git::reviews::fetch(&info.main, remote));
+    match fetched {
+        Ok(_) => Check::ok("fetch", &format!("fetched {remote} (base and reviews)")),
         Err(e) => Check::fail(
             "fetch",
             &format!(
@@ -121,10 +123,17 @@ fn judge(site: &Site, lane: &Lane, opts: &Options, early: Early<'_>) -> Result<E
     };
     let base_tip = base.tip(&repo);
     state::count_ahead_behind(&mut state, &repo, base_tip);
-    let policy = match opts.policies {
+    let mut policy = match opts.policies {
         true => policy_checks(cfg, lane, &repo, base_tip, &site.base.upstream_name())?,
         false => (Vec::new(), None),
     };
+    if opts.policies {
+        let found = quality_checks(site, lane, &repo, base_tip)?;
+        policy.0.extend(found.0);
+        if let Some(outcome) = policy.1.as_mut() {
+            outcome.violations.extend(found.1);
+        }
+    }
     let queue_checks = task::preflight_checks(site, lane);
     let early = early.map(|h| h.join().expect("the status reader does not panic"));
     let dirty = match early {
@@ -338,19 +347,73 @@ fn policy_checks(
         return Ok((vec![check], None));
     }
     let outcome = policy::evaluate(cfg, lane, repo, head, base, None)?;
-    Ok((policy_rule_checks(&outcome), Some(outcome)))
+    let docs = cfg.gates.iter().any(|g| !g.requires.is_empty());
+    Ok((policy_rule_checks(&outcome, docs), Some(outcome)))
+}
+
+/// The quality rules (reviews, defect evidence, high-risk checks, commands not prose) as
+/// warnings: preflight runs at the start of a cycle, when they cannot hold yet; `wt merge`
+/// refuses on them.
+fn quality_checks(
+    site: &Site,
+    lane: &Lane,
+    repo: &Repository,
+    base_tip: Option<Oid>,
+) -> Result<(Vec<Check>, Vec<policy::Violation>)> {
+    let head = ops::resolve(repo, &format!("refs/heads/{}", lane.branch));
+    let (Some(head), Some(base)) = (head, base_tip) else {
+        return Ok((Vec::new(), Vec::new()));
+    };
+    let claimed = task::claimed_task(site.info, site.cfg, lane).ok().flatten();
+    let found = crate::lane::quality::judge(site, repo, lane, claimed.as_ref(), head, base)?;
+    let groups: [(&str, Rule); 4] = [
+        ("reviews", Rule::Review),
+        ("defect evidence", Rule::DefectEvidence),
+        ("high risk", Rule::HighRisk),
+        ("acceptance checks", Rule::ProseCheck),
+    ];
+    let cfg = site.cfg;
+    let reviewing = cfg.review.required || !cfg.review.routes.is_empty();
+    // why: a rule with nothing to say stays out of the report, except reviews when they are on.
+    let checks = groups
+        .iter()
+        .filter_map(|(name, rule)| {
+            let hits: Vec<_> = found.iter().filter(|v| v.rule == *rule).collect();
+            match hits.first() {
+                None if *rule == Rule::Review && reviewing => {
+                    Some(Check::ok(name, "approved, nothing missing for the merge"))
+                }
+                None => None,
+                Some(first) => Some(Check::warn(
+                    name,
+                    &with_more(&first.message, hits.len()),
+                    &first.fix,
+                )),
+            }
+        })
+        .collect();
+    Ok((checks, found))
+}
+
+fn with_more(message: &str, hits: usize) -> String {
+    match hits {
+        0 | 1 => message.to_string(),
+        n => format!("{message} (+{} more)", n - 1),
+    }
 }
 
 /// Each policy rule as a check, so a report shows which rules passed as well as which failed.
-fn policy_rule_checks(outcome: &Outcome) -> Vec<Check> {
-    let groups: [(&str, &[Rule]); 4] = [
+fn policy_rule_checks(outcome: &Outcome, docs: bool) -> Vec<Check> {
+    let groups: [(&str, &[Rule]); 5] = [
         ("ownership", &[Rule::Ownership]),
         ("protected files", &[Rule::ProtectedFile]),
         ("contracts", &[Rule::ContractOwner, Rule::ContractOrder]),
         ("tests kept", &[Rule::TestRemoved]),
+        ("docs", &[Rule::RequiredDocs]),
     ];
     let mut checks: Vec<Check> = groups
         .iter()
+        .filter(|(name, _)| docs || *name != "docs")
         .map(|(name, rules)| {
             let hits: Vec<_> = outcome
                 .violations
@@ -359,13 +422,13 @@ fn policy_rule_checks(outcome: &Outcome) -> Vec<Check> {
                 .collect();
             match hits.first() {
                 None => Check::ok(name, "no violation"),
+                // why: docs that must move are the last thing a lane writes; preflight runs
+                // at the start of a cycle, so it warns and `wt merge` refuses.
+                Some(first) if first.rule == Rule::RequiredDocs => {
+                    Check::warn(name, &with_more(&first.message, hits.len()), &first.fix)
+                }
                 Some(first) => {
-                    let more = if hits.len() > 1 {
-                        format!(" (+{} more)", hits.len() - 1)
-                    } else {
-                        String::new()
-                    };
-                    Check::fail(name, &format!("{}{more}", first.message), &first.fix)
+                    Check::fail(name, &with_more(&first.message, hits.len()), &first.fix)
                 }
             }
         })

@@ -23,6 +23,8 @@ pub enum GlobList {
     GateWhen { gate: usize },
     /// `[policy] tests`.
     PolicyTests,
+    /// `requires` of the `[[gate]]` at index `gate`.
+    GateRequires { gate: usize },
 }
 
 /// A glob that does not compile: where it is (list and index in that list), its text, and why.
@@ -41,6 +43,7 @@ impl fmt::Display for GlobList {
             GlobList::ContractPaths => f.write_str("[contracts] paths"),
             GlobList::GateWhen { gate } => write!(f, "[[gate]] #{} when", gate + 1),
             GlobList::PolicyTests => f.write_str("[policy] tests"),
+            GlobList::GateRequires { gate } => write!(f, "[[gate]] #{} requires", gate + 1),
         }
     }
 }
@@ -74,6 +77,8 @@ pub struct Policy {
     pub(crate) gates: GlobSet,
     /// For each glob of `gates`, in order: the gate index.
     pub(crate) gate_of: Vec<usize>,
+    /// For each gate, in order: its `requires` globs (an empty set when it has none).
+    pub(crate) gate_requires: Vec<GlobSet>,
     pub(crate) tests: GlobSet,
     pub(crate) protected: HashSet<String>,
     /// The literal text each contract glob starts with, for [`Policy::may_hold_contracts`].
@@ -93,6 +98,12 @@ pub fn compile(rules: &Rules) -> Result<Policy, GlobError> {
         contracts: build_set(listed(GlobList::ContractPaths, &rules.contracts.paths))?,
         gates: build_set(gates.iter().cloned())?,
         gate_of: gates.iter().map(|(list, _, _)| gate_of(list)).collect(),
+        gate_requires: rules
+            .gates
+            .iter()
+            .enumerate()
+            .map(|(gate, g)| build_set(listed(GlobList::GateRequires { gate }, &g.requires)))
+            .collect::<Result<_, _>>()?,
         tests: build_set(listed(GlobList::PolicyTests, &rules.tests))?,
         protected: rules.protected.iter().cloned().collect(),
         contract_prefixes: rules

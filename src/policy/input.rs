@@ -38,7 +38,10 @@ pub struct ContractRule {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct GateRule {
     pub when: Vec<String>,
+    /// Empty for a gate that only requires paths.
     pub run: String,
+    /// Globs of which the branch must change one when it triggers the gate.
+    pub requires: Vec<String>,
 }
 
 /// How a path changed between the merge base and the branch tip.

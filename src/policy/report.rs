@@ -17,6 +17,16 @@ pub enum Rule {
     ContractOrder,
     TestRemoved,
     ProtectedFile,
+    /// A triggered `[[gate]]` requires a path the branch does not change.
+    RequiredDocs,
+    /// A needed review is missing, stale, or overruled by a request for changes.
+    Review,
+    /// A defect task lacks its root-cause evidence.
+    DefectEvidence,
+    /// A high-risk task lacks its reality checks.
+    HighRisk,
+    /// An acceptance check is prose, not a command.
+    ProseCheck,
 }
 
 impl Rule {
@@ -28,6 +38,11 @@ impl Rule {
             Rule::ContractOrder => "contract_order",
             Rule::TestRemoved => "test_removed",
             Rule::ProtectedFile => "protected_file",
+            Rule::RequiredDocs => "required_docs",
+            Rule::Review => "review",
+            Rule::DefectEvidence => "defect_evidence",
+            Rule::HighRisk => "high_risk",
+            Rule::ProseCheck => "prose_check",
         }
     }
 }
@@ -147,7 +162,12 @@ fn wording(rule: Rule, owner: Option<&str>, paths: &[String]) -> (String, String
             ),
         ),
         Rule::ProtectedFile => protected_wording(&w, owner),
-        Rule::ContractOrder => unreachable!("contract order is worded in rules::contract_order"),
+        Rule::ContractOrder
+        | Rule::RequiredDocs
+        | Rule::Review
+        | Rule::DefectEvidence
+        | Rule::HighRisk
+        | Rule::ProseCheck => unreachable!("{} is worded where it is found", rule.as_str()),
     }
 }
 

@@ -28,6 +28,7 @@ pub(crate) fn evaluate(policy: &Policy, branch: &Branch) -> Report {
     let gates = judge.triggered_gates();
     let mut violations = judge.groups.into_violations();
     violations.extend(contract_order(policy, &branch.commits));
+    violations.extend(required_docs(policy, &gates, &touched));
     // why: a stable sort keeps each rule's groups in owner order and puts the order violation
     // in its place among the rules.
     violations.sort_by_key(|v| v.rule);
@@ -145,6 +146,37 @@ impl<'a> Judge<'a> {
             })
             .collect()
     }
+}
+
+/// Docs that must move with behaviour: each triggered gate with `requires` needs the branch to
+/// change at least one path matching them.
+fn required_docs(policy: &Policy, gates: &[TriggeredGate], touched: &[&str]) -> Vec<Violation> {
+    let mut out = Vec::new();
+    for g in gates {
+        let required = &policy.rules.gates[g.index].requires;
+        let set = &policy.gate_requires[g.index];
+        if required.is_empty() || touched.iter().any(|p| set.is_match(p)) {
+            continue;
+        }
+        let w = Words::of(&g.paths);
+        let wanted = required.join(", ");
+        let one = if required.len() == 1 { "" } else { "one of " };
+        out.push(Violation {
+            rule: Rule::RequiredDocs,
+            paths: g.paths.clone(),
+            owner: None,
+            message: format!(
+                "{} changed, and [[gate]] #{} requires {one}{wanted} to change with {}",
+                w.subject,
+                g.index + 1,
+                w.it
+            ),
+            fix: format!(
+                "update {one}{wanted} on this branch to match the change, commit, then run the command again"
+            ),
+        });
+    }
+    out
 }
 
 /// Deleted kept tests. A test renamed to a path that is still a kept test was moved, not

@@ -35,10 +35,12 @@ fn rules() -> Rules {
             GateRule {
                 when: strings(&["doc/api/**"]),
                 run: "make codegen".into(),
+                requires: vec![],
             },
             GateRule {
                 when: strings(&["web/**", "web/**/*.ts"]),
                 run: "pnpm e2e".into(),
+                requires: vec![],
             },
         ],
         tests: strings(&["**/*_test.go", "**/*.test.ts", "tests/**"]),

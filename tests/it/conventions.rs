@@ -186,6 +186,7 @@ fn help_lists_commands_in_the_playbook_order() {
             "queue",
             "sync",
             "check",
+            "review",
             "merge",
             "exec",
             "handoff",

@@ -72,6 +72,10 @@ fn the_report_has_every_section_of_the_playbook() {
 - `true` -> exit 0 (<ms>, role)
 - `test -f cmd/a.go` -> exit 0 (<ms>, role)
 
+## Reviews
+
+none
+
 ## Remaining risks / blockers
 
 - retries are untested on slow links

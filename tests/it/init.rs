@@ -205,7 +205,13 @@ fn example_config_names_every_key() {
     );
     assert_eq!(keys("queue"), ["commit", "path", "push", "set_status"]);
     assert_eq!(keys("contracts"), ["owners", "paths"]);
-    assert_eq!(keys("policy"), ["precious", "tests"]);
+    assert_eq!(
+        keys("policy"),
+        ["defect_kinds", "high_risk", "precious", "tests"]
+    );
+    assert_eq!(keys("review"), ["required", "route"]);
+    let route = &table["review"]["route"].as_array().unwrap()[0];
+    assert!(route.get("when").is_some() && route.get("by").is_some());
     let roles = table["role"].as_array().unwrap();
     assert!(roles.iter().any(|r| r.get("lanes").is_some()), "a V2 role");
     assert!(roles.iter().any(|r| r.get("lanes").is_none()), "a V1 role");
@@ -214,6 +220,8 @@ fn example_config_names_every_key() {
         .all(|r| r.get("owns").is_some() && r.get("checks").is_some()));
     let gate = &table["gate"].as_array().unwrap()[0];
     assert!(gate.get("when").is_some() && gate.get("run").is_some());
+    let gates = table["gate"].as_array().unwrap();
+    assert!(gates.iter().any(|g| g.get("requires").is_some()));
 }
 
 /// A stand-in for `wt` that prints each argv word in brackets, to see how make split them.

@@ -27,6 +27,8 @@ mod merge;
 mod policy;
 mod preflight;
 mod pty;
+mod quality;
+mod quality_review;
 mod queue;
 mod queue_cache;
 mod queue_git;

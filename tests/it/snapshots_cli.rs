@@ -336,6 +336,10 @@ fn handoff_reports_the_lane() {
 
         - `true` -> exit 0 ([DURATION], role)
 
+        ## Reviews
+
+        none
+
         ## Remaining risks / blockers
 
         - retries are untested on slow links

@@ -213,7 +213,9 @@ fn prepare(
     let undo = |e: Error| gates::put_back(events, lane, tip, ready.head, e);
     w.step(4, "policies");
     let reason = opts.allow_test_removal.as_deref();
-    let outcome = policy::evaluate(site.cfg, lane, &repo, tip, onto, reason).map_err(undo)?;
+    let mut outcome = policy::evaluate(site.cfg, lane, &repo, tip, onto, reason).map_err(undo)?;
+    let quality = crate::lane::quality::judge(site, &repo, lane, task, tip, onto).map_err(undo)?;
+    outcome.violations.extend(quality);
     if let Some(refused) = gates::policy_refusal(lane, &outcome) {
         trail.violations = outcome.violations;
         return Err(undo(refused));

@@ -72,7 +72,10 @@ impl Walker for Plan<'_> {
             .iter()
             .find(|(name, _)| *name == base_ref)
             .map(|(_, o)| *o);
-        self.note(3, format!("fetch {remote}"));
+        self.note(
+            3,
+            format!("fetch {remote} (base and the reviews; this plan judges the reviews fetched so far)"),
+        );
         if let Some(now) = remote_base.filter(|r| *r != onto) {
             self.note(
                 3,

@@ -49,7 +49,9 @@ impl Walker for Real<'_> {
     }
 
     fn fetch(&mut self) -> Result<Oid> {
-        push::fetch_base(self.events, self.site.info, self.site.base)
+        let onto = push::fetch_base(self.events, self.site.info, self.site.base)?;
+        crate::lane::review::fetch(self.site.info, self.site.base)?;
+        Ok(onto)
     }
 
     fn rebase(&mut self, ready: &Ready, onto: Oid) -> Result<Oid> {
@@ -215,6 +217,7 @@ fn finish(site: &Site, events: &dyn Events, lane: &Lane, mut j: Journal) -> Resu
     }
     let repo = info.open()?;
     let handoff_path = record_handoff(info, &repo, base, lane, &j)?;
+    crate::lane::review::spend(events, info, base, lane);
     journal::remove(info, &lane.id)?;
     events.step("8/8 merged");
     let h = handoff::collect(
