@@ -50,7 +50,11 @@ pub enum QueueCommand {
         id: Option<String>,
     },
     /// Check the queue and list every problem (exit 1 if any).
-    Validate,
+    Validate {
+        /// Warnings (acceptance checks that are prose, not commands) count as problems.
+        #[arg(long)]
+        strict: bool,
+    },
     /// Draw the tasks' dependencies: one node per task, coloured by state, one edge per
     /// dependency (Mermaid renders as-is in Markdown on a code forge).
     Graph {
@@ -75,7 +79,7 @@ pub fn run(ctx: &Context, cmd: QueueCommand) -> Result<u8> {
         QueueCommand::Claim { lane, owner, task } => claim(ctx, &lane, owner, task),
         QueueCommand::Set { words, owner, by } => set(ctx, &words, owner, by),
         QueueCommand::Show { id } => show(ctx, id.as_deref()),
-        QueueCommand::Validate => validate(ctx),
+        QueueCommand::Validate { strict } => validate(ctx, strict),
         QueueCommand::Graph { format, role } => graph(ctx, format, role.as_deref()),
     }
 }
@@ -264,32 +268,79 @@ fn print_tasks(ctx: &Context, tasks: Vec<&Task>) {
     }
 }
 
-fn validate(ctx: &Context) -> Result<u8> {
+fn validate(ctx: &Context, strict: bool) -> Result<u8> {
     let file = load(ctx)?;
     let repo = ctx.repo()?.open()?;
     let problems = problems(&repo, ctx.base()?.tip(&repo), &file.queue);
+    let warnings = prose_warnings(&ctx.repo()?.main, &file.queue);
+    let failed = !problems.is_empty() || (strict && !warnings.is_empty());
     if ctx.ui.json_mode() {
-        ctx.ui.json(&serde_json::json!({ "ok": problems.is_empty(), "tasks": file.queue.tasks.len(), "problems": problems }));
-    } else if problems.is_empty() {
+        ctx.ui.json(&serde_json::json!({ "ok": !failed, "tasks": file.queue.tasks.len(), "problems": problems, "warnings": warnings }));
+        return Ok(if failed { 1 } else { 0 });
+    }
+    let at = |line: Option<u32>| {
+        line.map(|l| format!("{}:{l}: ", file.rel.display()))
+            .unwrap_or_default()
+    };
+    for p in &problems {
+        ctx.ui.data(&format!("{}{}", at(p.line), p.message));
+        if !p.fix.is_empty() {
+            ctx.ui.data(&format!("    fix: {}", p.fix));
+        }
+    }
+    for w in &warnings {
+        let label = if strict { "error" } else { "warning" };
+        ctx.ui
+            .data(&format!("{}{label}: {}", at(w.line), w.message));
+        ctx.ui.data(&format!("    fix: {}", w.fix));
+    }
+    if problems.is_empty() && warnings.is_empty() {
         ctx.ui.success(&format!(
             "{}: {} tasks, no problems",
             file.rel.display(),
             file.queue.tasks.len()
         ));
     } else {
-        for p in &problems {
-            let at = p
-                .line
-                .map(|l| format!("{}:{l}: ", file.rel.display()))
-                .unwrap_or_default();
-            ctx.ui.data(&format!("{at}{}", p.message));
-            if !p.fix.is_empty() {
-                ctx.ui.data(&format!("    fix: {}", p.fix));
+        let mut line = format!("{} problem(s)", problems.len());
+        if !warnings.is_empty() {
+            line.push_str(&format!(", {} warning(s)", warnings.len()));
+            if strict {
+                line.push_str(" (errors under --strict)");
             }
         }
-        ctx.ui.status(&format!("{} problem(s)", problems.len()));
+        ctx.ui.status(&line);
     }
-    Ok(if problems.is_empty() { 0 } else { 1 })
+    Ok(if failed { 1 } else { 0 })
+}
+
+/// A warning of `wt queue validate`: an acceptance check that is prose, not a command.
+#[derive(serde::Serialize)]
+struct Warning {
+    kind: &'static str,
+    task: String,
+    line: Option<u32>,
+    check: String,
+    message: String,
+    fix: String,
+}
+
+/// Every acceptance check of an open task whose first word cannot run, judged in the main
+/// checkout.
+fn prose_warnings(main: &std::path::Path, q: &crate::queue::Queue) -> Vec<Warning> {
+    let mut out = Vec::new();
+    for t in q.tasks.iter().filter(|t| t.status != Status::Done) {
+        for (check, why) in crate::lane::quality::prose_checks(main, &t.acceptance_checks) {
+            out.push(Warning {
+                kind: "prose_check",
+                task: t.id.clone(),
+                line: t.line,
+                message: format!("{}: acceptance check \"{check}\" is prose, not a command: {why}", t.id),
+                fix: "write it as a command the lane can run (e.g. `make test`, `go test ./...`, `rg -q PATTERN FILE`)".to_string(),
+                check,
+            });
+        }
+    }
+    out
 }
 
 fn graph(ctx: &Context, format: GraphFormat, role: Option<&str>) -> Result<u8> {

@@ -31,6 +31,7 @@ pub mod edit;
 pub mod graph;
 pub mod model;
 pub mod parse;
+pub mod prose;
 pub mod recover;
 pub mod rules;
 pub mod store;

@@ -55,3 +55,61 @@ fn a_gate_needs_run_or_requires() {
         .code(2)
         .stderr_has("neither `run` nor `requires`");
 }
+
+/// The test queue with A-1's acceptance checks replaced by `checks` (a YAML flow list).
+fn queue_with_checks(checks: &str) -> String {
+    crate::common::queue::QUEUE.replace(
+        "    depends_on: [A-0]\n    acceptance_checks: [\"true\"]",
+        &format!("    depends_on: [A-0]\n    acceptance_checks: {checks}"),
+    )
+}
+
+#[test]
+fn validate_warns_on_prose_checks_and_errs_under_strict() {
+    use crate::common::queue::qenv;
+    let q = queue_with_checks(
+        r#"["Run the unit tests and verify", "make test", "make e2e", "./scripts/ok.sh"]"#,
+    );
+    let env = qenv("", &q);
+    crate::common::write_file(&env.main.join("Makefile"), "test:\n\ttrue\n");
+    crate::common::write_file(&env.main.join("scripts/ok.sh"), "true\n");
+    let r = env.wt(&["queue", "validate"]);
+    r.ok()
+        .stdout_has("warning: A-1: acceptance check \"Run the unit tests and verify\" is prose")
+        .stdout_has("`Run` is not a shell builtin, a program on PATH")
+        .stdout_has("`make e2e` but the Makefile has no target `e2e`");
+    assert!(!r.stdout.contains("\"make test\""), "{}", r.stdout);
+    assert!(!r.stdout.contains("ok.sh"), "{}", r.stdout);
+    env.wt(&["queue", "validate", "--strict"])
+        .code(1)
+        .stdout_has("error: A-1");
+    let v = env.wt(&["queue", "validate", "--json"]).json();
+    assert_eq!(v["ok"], true);
+    assert_eq!(v["warnings"].as_array().unwrap().len(), 2, "{v}");
+    assert_eq!(v["warnings"][0]["kind"], "prose_check");
+}
+
+#[test]
+fn a_merge_names_a_prose_check_instead_of_running_it() {
+    use crate::common::queue::{qenv, Q};
+    let env = qenv("", &queue_with_checks(r#"["Verify the endpoint works"]"#));
+    setup_lanes(&env);
+    env.wt(&["queue", "claim", LANE, "--owner", "ann"]).ok();
+    lane_commit(&env, "cmd/a.go", "a\n", "lane work");
+    let snap = Snapshot::take(&env, &[&lane(&env), &env.main]).with_file(&env.main.join(Q));
+    let r = env.wt(&["merge", LANE]);
+    r.code(1)
+        .stderr_has("acceptance check \"Verify the endpoint works\" of A-1 is prose, not a command")
+        .stderr_has("rewrite it in doc/queue.yaml");
+    assert!(!r.stderr.contains("127"), "{}", r.stderr);
+    snap.assert_unchanged(&env);
+    env.wt(&["merge", LANE, "--dry-run"])
+        .code(1)
+        .stderr_has("is prose");
+    let pf = env.wt(&["preflight", LANE, "--json"]).json();
+    assert!(pf["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|c| c["name"] == "acceptance checks" && c["status"] == "warn"));
+}
