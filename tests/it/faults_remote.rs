@@ -32,6 +32,12 @@ fn f35_sync_and_merge_over_git_daemon() {
     assert_eq!(remote_rev(&env, "refs/heads/master"), tip);
     assert_eq!(env.rev("master"), tip);
     assert_no_half_state(&env);
+    // The daemon (the `git` wrapper, `git-daemon` and its per-connection children) is gone
+    // once its guard drops.
+    let port = daemon.port;
+    drop(daemon);
+    assert_no_process_with(&format!("--port={port}"));
+    assert!(std::net::TcpStream::connect(("127.0.0.1", port)).is_err());
 }
 
 #[test]

@@ -8,7 +8,8 @@ use std::os::unix::fs::PermissionsExt;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-/// Kills the hook's `sleep` when the test ends, pass or fail.
+/// Kills the hook (which waits for a release file, not for a clock) when the test ends, pass or
+/// fail.
 struct KillOnDrop(Option<u32>);
 
 impl Drop for KillOnDrop {
@@ -25,15 +26,16 @@ impl Drop for KillOnDrop {
 fn a_second_mutating_command_waits_then_exits_5_naming_the_holder() {
     let env = Env::new();
     // A real holder: `wt setup A-backend` whose `git worktree add` runs a post-checkout hook that
-    // sleeps, so wt holds the lock meanwhile. The hook records its pid for the cleanup.
+    // waits until the test is done with it, so wt holds the lock meanwhile. The hook records its pid for the cleanup.
     let pid_file = env.base_dir().join("hook.pid");
     let hook = env.main.join(".git/hooks/post-checkout");
     fs::create_dir_all(hook.parent().unwrap()).unwrap();
     fs::write(
         &hook,
         format!(
-            "#!/bin/sh\ncase \"$PWD\" in *A-backend) echo $$ > '{}'; exec sleep 60;; esac\n",
-            pid_file.display()
+            "#!/bin/sh\ncase \"$PWD\" in *A-backend) echo $$ > '{}'; while [ ! -e '{}' ]; do sleep 0.05; done;; esac\n",
+            pid_file.display(),
+            env.base_dir().join("release").display()
         ),
     )
     .unwrap();

@@ -65,7 +65,7 @@ fn eight_agents_claiming_at_once_take_one_task_per_lane() {
             let child = env
                 .wt_command(
                     &env.main,
-                    &["--wait", "30", "queue", "claim", lane, "--owner", &owner],
+                    &["--wait", "600", "queue", "claim", lane, "--owner", &owner],
                 )
                 .stdout(Stdio::piped())
                 .stderr(Stdio::piped())
@@ -808,7 +808,7 @@ fn a_merge_whose_queue_push_failed_marks_the_task_done_on_the_rerun() {
 #[test]
 fn queue_changes_wait_for_the_lock_and_reads_do_not() {
     let env = qenv(
-        r#"set_status = ["sh", "-c", "touch ../held; sleep 4"]"#,
+        r#"set_status = ["sh", "-c", "touch ../held; while [ ! -e ../release ]; do sleep 0.05; done"]"#,
         QUEUE,
     );
     let held = env.base_dir().join("held");
@@ -833,5 +833,7 @@ fn queue_changes_wait_for_the_lock_and_reads_do_not() {
     env.wt(&["--wait", "0", "queue", "ready", "B-ui-1"]).ok();
     env.wt(&["--wait", "0", "queue", "validate"]).ok();
     before.assert_identical_after(&env, "waiting for the lock");
+    // why: the holder waits for the test, never for a clock, however slow the machine is.
+    std::fs::write(env.base_dir().join("release"), "").unwrap();
     assert!(holder.wait().unwrap().success());
 }

@@ -380,8 +380,14 @@ fn an_interrupted_setup_is_repaired_by_the_next_run() {
     env.git(&[
         "config",
         "filter.slow.smudge",
-        &format!("touch '{}'; sleep 30; cat", marker.display()),
+        &format!(
+            "touch '{}'; while [ ! -e '{}' ]; do sleep 0.05; done; cat",
+            marker.display(),
+            env.base_dir().join("release").display()
+        ),
     ]);
+    // why: the filter waits for the test, not for a clock; it is let go when the test ends.
+    let _release = crate::common::world::ReleaseOnDrop(env.base_dir().to_path_buf());
     let mut child = env
         .wt_command(&env.main, &["setup", "A-backend"])
         .stdout(std::process::Stdio::null())

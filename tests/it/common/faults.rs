@@ -347,7 +347,11 @@ pub fn free_port() -> u16 {
         .port()
 }
 
-/// `git daemon` serving the test's base dir on loopback, receive-pack enabled; killed on drop.
+/// `git daemon` serving the test's base dir on loopback, receive-pack enabled; killed on drop,
+/// pass or fail. `git daemon` is the `git` wrapper running `git-daemon` as its child, and the
+/// daemon forks one process per connection: killing the wrapper alone left daemons listening
+/// after `cargo test` ended, so the daemon gets a process group of its own and the whole group
+/// is killed.
 pub struct GitDaemon {
     child: Child,
     pub port: u16,
@@ -372,6 +376,7 @@ impl GitDaemon {
             .stdout(Stdio::null())
             .stderr(Stdio::null());
             env.sealed(&mut cmd);
+            std::os::unix::process::CommandExt::process_group(&mut cmd, 0);
             let mut child = cmd.spawn().expect("git daemon");
             let deadline = Instant::now() + Duration::from_secs(10);
             while Instant::now() < deadline {
@@ -383,8 +388,7 @@ impl GitDaemon {
                 }
                 std::thread::sleep(Duration::from_millis(20));
             }
-            let _ = child.kill();
-            let _ = child.wait();
+            kill_group(&mut child);
         }
         panic!("git daemon did not start");
     }
@@ -396,9 +400,19 @@ impl GitDaemon {
 
 impl Drop for GitDaemon {
     fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        kill_group(&mut self.child);
     }
+}
+
+/// SIGKILL the process group `child` leads (spawned with `process_group(0)`), then reap it.
+fn kill_group(child: &mut Child) {
+    let _ = Command::new("kill")
+        .args(["-9", "--", &format!("-{}", child.id())])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status();
+    let _ = child.kill();
+    let _ = child.wait();
 }
 
 /// A remote that accepts TCP connections and never says a word.

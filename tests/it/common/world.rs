@@ -101,6 +101,16 @@ pub fn pause_point(name: &str, pid: &str) -> String {
     )
 }
 
+/// Writes `$T/release` when dropped, so that whatever a test holds at a pause point is let go
+/// when the test ends, pass or fail.
+pub struct ReleaseOnDrop(pub std::path::PathBuf);
+
+impl Drop for ReleaseOnDrop {
+    fn drop(&mut self) {
+        let _ = std::fs::write(self.0.join("release"), "");
+    }
+}
+
 /// Kill a process group with SIGKILL.
 pub fn kill_group(pid_file: &Path) {
     let pid = std::fs::read_to_string(pid_file).unwrap();
