@@ -91,6 +91,7 @@ impl Context {
             cfg: self.config()?,
             info: self.repo()?,
             base,
+            wait: self.globals.wait,
         })
     }
 
@@ -126,6 +127,23 @@ impl Context {
         if let Some(d) = queue_dir {
             sweep_temp(&d, None);
         }
+    }
+
+    /// Take the lock of one lane (before the repository lock, never while holding it) for a
+    /// command that changes that lane; `--wait` applies, exit 5 when it stays busy.
+    pub fn lane_lock(&self, lane: &str, what: &str) -> Result<RepoLock> {
+        self.lane_lock_within(lane, what, self.globals.wait)
+    }
+
+    /// As `lane_lock`, waiting at most `wait`.
+    pub fn lane_lock_within(&self, lane: &str, what: &str, wait: Duration) -> Result<RepoLock> {
+        let dir = self.repo()?.common_dir.join("wt");
+        RepoLock::lane(&dir, lane, wait, what, |holder| {
+            self.ui.status(&format!(
+                "waiting up to {}s for lane {lane} ({holder})",
+                wait.as_secs()
+            ))
+        })
     }
 
     /// Ask before something that cannot be undone; `--yes` or a non-terminal stdin answers yes.

@@ -53,7 +53,9 @@ pub fn run(ctx: &Context, args: MergeArgs) -> Result<u8> {
             .success("dry run: the merge would go ahead; nothing was changed");
         return Ok(0);
     }
-    let _lock = ctx.lock(&format!("merge {}", lane.id))?;
+    // why: the lane alone is held for the whole merge; the merge takes the repository lock
+    // itself around everything but the checks.
+    let _lane = ctx.lane_lock(&lane.id, &format!("merge {}", lane.id))?;
     let base = ctx.base()?;
     let merged = match merge::merge(&ctx.site(&base)?, &ctx.ui, lane, &opts, &mut trail) {
         Ok(m) => m,

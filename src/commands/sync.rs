@@ -7,9 +7,11 @@ use crate::context::Context;
 use crate::error::{Error, Kind, Result};
 use crate::git::short;
 use crate::lane::sync::{self, Outcome, Synced};
+use crate::sys::lock::RepoLock;
 use crate::ui::{Report, Ui};
 use clap::Args;
 use serde::Serialize;
+use std::time::Duration;
 
 #[derive(Args, Debug)]
 pub struct SyncArgs {
@@ -22,7 +24,8 @@ pub struct SyncArgs {
 
 pub fn run(ctx: &Context, args: SyncArgs) -> Result<u8> {
     let cfg = ctx.config()?;
-    let lanes = cfg.select_lanes(&Words::parse(&args.lanes.words)?)?;
+    let named = cfg.select_lanes(&Words::parse(&args.lanes.words)?)?;
+    let (lanes, _lanes_held) = hold_lanes(ctx, named)?;
     let _lock = ctx.lock("sync")?;
     let base = ctx.base()?;
     let site = ctx.site(&base)?;
@@ -38,6 +41,35 @@ pub fn run(ctx: &Context, args: SyncArgs) -> Result<u8> {
     }
     ctx.ui.report(&Reports(rows));
     finish(&ctx.ui, lanes.len(), errors)
+}
+
+/// Take the lanes' locks (before the repository lock). One lane: wait `--wait` for it, exit 5
+/// when it stays busy. Several: a lane another `wt` holds (a merge running its checks there) is
+/// skipped with a warning, so that syncing everything never waits on one lane's test suite; that
+/// `wt` rebases the lane itself.
+fn hold_lanes<'a>(
+    ctx: &Context,
+    lanes: Vec<&'a crate::config::Lane>,
+) -> Result<(Vec<&'a crate::config::Lane>, Vec<RepoLock>)> {
+    if let [lane] = lanes[..] {
+        let held = ctx.lane_lock(&lane.id, &format!("sync {}", lane.id))?;
+        return Ok((lanes, vec![held]));
+    }
+    let mut free = Vec::new();
+    let mut held = Vec::new();
+    for lane in lanes {
+        match ctx.lane_lock_within(&lane.id, "sync", Duration::ZERO) {
+            Ok(l) => {
+                free.push(lane);
+                held.push(l);
+            }
+            Err(e) if e.kind == Kind::Busy => {
+                ctx.ui.warn(&format!("{}: skipped, {}", lane.id, e.message));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+    Ok((free, held))
 }
 
 /// One error is returned as it is; several are shown one by one and summed up.

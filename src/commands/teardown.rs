@@ -24,6 +24,7 @@ pub struct TeardownArgs {
 pub fn run(ctx: &Context, args: TeardownArgs) -> Result<u8> {
     let cfg = ctx.config()?;
     let lane = cfg.select_lane(&Words::parse(&args.lane.words)?)?;
+    let _lane = ctx.lane_lock(&lane.id, &format!("teardown {}", lane.id))?;
     let _lock = ctx.lock("teardown")?;
     let base = ctx.base()?;
     let site = ctx.site(&base)?;

@@ -41,4 +41,7 @@ pub struct Site<'a> {
     pub cfg: &'a Config,
     pub info: &'a RepoInfo,
     pub base: &'a BaseRef,
+    /// How long to wait for a busy lock (`--wait`); the merge takes and releases the repository
+    /// lock itself around its checks.
+    pub wait: std::time::Duration,
 }

@@ -1,6 +1,12 @@
 //! The repository lock (SPEC section 4): an OS file lock on `<common dir>/wt/lock`, a file of its
 //! own (never the file being replaced), so that several agents on one machine serialize. The OS
 //! drops it when the process dies, so a killed `wt` never leaves a stale lock behind.
+//!
+//! Lane locks (`<common dir>/wt/lanes/<lane>.lock`) are the same kind of lock for one lane: long
+//! work in a lane (a merge's checks) holds its lane alone, and the repository lock only around
+//! what must be serialized (fetch, ref and main-checkout updates, the queue edit). Order: a lane
+//! lock is always taken before the repository lock, never while holding it, so two `wt`s never
+//! wait for each other in a circle.
 
 use crate::error::{Error, Result};
 use std::fs::{self, File, OpenOptions};
@@ -27,13 +33,49 @@ impl RepoLock {
         waiting: impl FnOnce(&str),
     ) -> Result<RepoLock> {
         fs::create_dir_all(wt_dir)?;
-        let path = wt_dir.join("lock");
+        Self::acquire_at(
+            &wt_dir.join("lock"),
+            "the repository lock",
+            wait,
+            what,
+            waiting,
+        )
+    }
+
+    /// The lock of one lane (`lane` is a validated lane id), with the same waiting rules; exit
+    /// code 5 when another `wt` keeps it longer than `wait`.
+    pub fn lane(
+        wt_dir: &Path,
+        lane: &str,
+        wait: Duration,
+        what: &str,
+        waiting: impl FnOnce(&str),
+    ) -> Result<RepoLock> {
+        let dir = wt_dir.join("lanes");
+        fs::create_dir_all(&dir)?;
+        let label = format!("lane {lane}");
+        Self::acquire_at(
+            &dir.join(format!("{lane}.lock")),
+            &label,
+            wait,
+            what,
+            waiting,
+        )
+    }
+
+    fn acquire_at(
+        path: &Path,
+        label: &str,
+        wait: Duration,
+        what: &str,
+        waiting: impl FnOnce(&str),
+    ) -> Result<RepoLock> {
         let mut file = OpenOptions::new()
             .read(true)
             .write(true)
             .create(true)
             .truncate(false)
-            .open(&path)?;
+            .open(path)?;
         let deadline = Instant::now() + wait;
         let mut waiting = Some(waiting);
         loop {
@@ -48,7 +90,7 @@ impl RepoLock {
                 Err(fs::TryLockError::WouldBlock) => {
                     let holder = read_holder(&mut file);
                     return Err(Error::busy(format!(
-                        "another wt holds the repository lock ({holder}); waited {}s",
+                        "another wt holds {label} ({holder}); waited {}s",
                         wait.as_secs()
                     ))
                     .detail(format!("lock file: {}", path.display()))

@@ -483,16 +483,59 @@ fn killed_after_the_base_push_the_rerun_only_finishes_the_bookkeeping() {
 }
 
 #[test]
-fn a_second_mutating_wt_waits_then_exits_5_while_status_works() {
+fn a_second_mutating_wt_of_the_lane_waits_then_exits_5_while_status_works() {
     let env = world(&slow_check_config());
     lane_commit(&env, "cmd/a.go", "a\n", "lane work");
     let mut wt = spawn_merge(&env);
     wait_for(&env.base_dir().join("check.started"));
-    env.wt(&["--wait", "1", "sync", "B-ui-1"])
+    // The lane is held while its checks run (other lanes are not: see the next test).
+    env.wt(&["--wait", "1", "sync", LANE])
         .code(5)
+        .stderr_has("waiting up to 1s for lane A-backend")
         .stderr_has("merge A-backend");
     env.wt(&["status"]).ok();
     release(&env);
     assert!(wt.wait().unwrap().success());
     assert_eq!(remote_rev(&env, "refs/heads/master"), env.rev(BRANCH));
+}
+
+#[test]
+fn checks_hold_their_lane_alone_other_lanes_sync_and_merge_meanwhile() {
+    // Lane A's check waits for the test (a release file), never for a clock.
+    let env = world(&slow_check_config());
+    lane_commit(&env, "cmd/a.go", "a\n", "lane work");
+    let b = env.lane("B-ui-1");
+    env.commit_file(&b, "web/b.js", "b\n", "b work");
+    let mut cmd = env.wt_command(&env.main, &["merge", LANE]);
+    cmd.env("T", env.base_dir())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped());
+    let a = cmd.spawn().unwrap();
+    wait_for(&env.base_dir().join("check.started"));
+    // While A's check runs, B syncs and merges without waiting (`--wait 0`).
+    env.wt(&["--wait", "0", "sync", "B-ui-1"]).ok();
+    env.wt(&["--wait", "0", "merge", "B-ui-1"]).ok();
+    let b_tip = env.rev("agent/B-ui-1");
+    assert_eq!(remote_rev(&env, "refs/heads/master"), b_tip);
+    // Lane A itself is busy: exit 5 naming it; a sync of every lane skips it.
+    env.wt(&["--wait", "0", "sync", LANE])
+        .code(5)
+        .stderr_has("another wt holds lane A-backend (pid")
+        .stderr_has("merge A-backend");
+    env.wt(&["--wait", "0", "sync"])
+        .ok()
+        .stderr_has("A-backend: skipped");
+    // Released, A finds base moved under its checks: it rebases, checks again and lands.
+    release(&env);
+    let out = a.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.contains("rebasing again"), "{stderr}");
+    let tip = env.rev(BRANCH);
+    assert_eq!(remote_rev(&env, "refs/heads/master"), tip);
+    assert_eq!(env.rev("master"), tip);
+    assert!(is_ancestor(&env, &env.main, &b_tip, &tip));
+    assert_eq!(on_base(&env, "lane work"), 1);
+    assert_eq!(on_base(&env, "b work"), 1);
+    no_merge_commits(&env);
 }

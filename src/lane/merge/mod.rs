@@ -68,8 +68,10 @@ pub struct Merged {
     pub files: Vec<crate::lane::handoff::FileLine>,
 }
 
-/// Merge `lane`; the caller holds the repository lock. `trail` keeps the violations of a policy
-/// refusal for the report.
+/// Merge `lane`; the caller holds the lane's lock (`sys::lock::RepoLock::lane`), and the merge
+/// takes the repository lock itself: around every step but the checks, which run with the lane
+/// alone held so that other lanes keep syncing and merging meanwhile. `trail` keeps the
+/// violations of a policy refusal for the report.
 pub fn merge(
     site: &Site,
     events: &dyn Events,
@@ -77,7 +79,12 @@ pub fn merge(
     opts: &MergeOptions,
     trail: &mut Trail,
 ) -> Result<Merged> {
-    let mut walker = real::Real { site, events };
+    let mut walker = real::Real {
+        site,
+        events,
+        what: format!("merge {}", lane.id),
+        held: None,
+    };
     let merged = walk(site, events, lane, opts, &mut walker, trail)?;
     Ok(merged.expect("the real walk lands or fails"))
 }
@@ -95,6 +102,10 @@ pub fn plan(site: &Site, lane: &Lane, opts: &MergeOptions, trail: &mut Trail) ->
 
 /// The steps that change something, done ([`real::Real`]) or written down ([`plan::Plan`]).
 trait Walker {
+    /// Take the repository lock (held around every step but the checks).
+    fn serialize(&mut self) -> Result<()>;
+    /// Let the repository lock go while the lane's checks run; the lane stays held.
+    fn unserialize(&mut self);
     /// A step begins (the merge tells the person watching).
     fn step(&mut self, n: u32, what: &str);
     /// Something the plan should say (the merge has no use for it).
@@ -143,6 +154,7 @@ fn walk(
     trail: &mut Trail,
 ) -> Result<Option<Merged>> {
     w.note(1, "take the repository lock".to_string());
+    w.serialize()?;
     if let Some(j) = w.interrupted(lane)? {
         gates::main_checkout_ready(site.info, site.base)?;
         return w.finish(lane, j);
@@ -227,7 +239,14 @@ fn prepare(
     }
     w.step(5, "checks");
     let commands = checks::plan(site.cfg, lane, &outcome.gates, task);
-    w.check(ready, tip, task, &commands).map_err(undo)?;
+    // why: the checks may take minutes; other lanes sync and merge meanwhile, and if base moves
+    // the push below is refused and the walk rebases and checks again.
+    w.unserialize();
+    w.check(ready, tip, task, &commands)
+        .and_then(|()| w.serialize())
+        .map_err(undo)?;
+    w.note(5, "take the repository lock again".to_string());
+    gates::main_checkout_ready(info, base).map_err(undo)?;
     gates::main_files_in_the_way(info, &repo, base, tip).map_err(undo)?;
     // why: the checks may have run for minutes; what steps 6 and 7 need of the main checkout
     // (on base, clean, no lock file in the way) is judged again just before the push.

@@ -35,6 +35,12 @@ impl<'a> Plan<'a> {
 }
 
 impl Walker for Plan<'_> {
+    fn serialize(&mut self) -> Result<()> {
+        Ok(())
+    }
+
+    fn unserialize(&mut self) {}
+
     fn step(&mut self, _: u32, _: &str) {}
 
     fn note(&mut self, step: u32, action: String) {

@@ -13,15 +13,44 @@ use crate::lane::ready::Ready;
 use crate::lane::task::{self, ClaimedTask};
 use crate::lane::{push, rebase, Events, Site};
 use crate::sys::files;
+use crate::sys::lock::RepoLock;
 use crate::sys::quote::quote_path as sh;
 use std::path::PathBuf;
 
 pub struct Real<'a> {
     pub site: &'a Site<'a>,
     pub events: &'a dyn Events,
+    /// What the lock file says this `wt` is doing.
+    pub what: String,
+    /// The repository lock, while held.
+    pub held: Option<RepoLock>,
 }
 
 impl Walker for Real<'_> {
+    fn serialize(&mut self) -> Result<()> {
+        if self.held.is_none() {
+            let dir = self.site.info.common_dir.join("wt");
+            let wait = self.site.wait;
+            let events = self.events;
+            self.held = Some(RepoLock::acquire_with_notice(
+                &dir,
+                wait,
+                &self.what,
+                |holder| {
+                    events.status(&format!(
+                        "waiting up to {}s for the repository lock ({holder})",
+                        wait.as_secs()
+                    ))
+                },
+            )?);
+        }
+        Ok(())
+    }
+
+    fn unserialize(&mut self) {
+        self.held = None;
+    }
+
     fn step(&mut self, n: u32, what: &str) {
         self.events.step(&format!("{n}/8 {what}"));
     }
@@ -126,6 +155,15 @@ fn push_both(info: &RepoInfo, base: &BaseRef, ready: &Ready, landing: &Landing) 
         let _ = journal::remove(info, &j.lane);
     };
     let (Some(remote), Some(lease)) = (&base.remote, landing.lease) else {
+        // why: without a remote, base moving while the checks ran shows as a local base the tip
+        // does not contain: rebase and check again, as a refused push would.
+        let repo = info.open()?;
+        if let Some(local) = ops::resolve(&repo, &base.local_ref()) {
+            if !ops::is_ancestor(&repo, local, tip) {
+                journal::remove(info, &j.lane)?;
+                return Ok(Pushed::BaseMoved);
+            }
+        }
         ops::merge_ff_only(&info.main, tip)
             .map_err(|e| {
                 e.context(format!(
