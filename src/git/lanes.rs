@@ -88,5 +88,6 @@ pub fn check_out_worktree(path: &Path) -> Result<(), GitError> {
         head.as_str(),
         "1",
     ])?;
+    crate::git::ops::refresh_index(path);
     Ok(())
 }

@@ -335,6 +335,16 @@ pub fn ignored_in_the_way(worktree: &Path, from: Oid, to: Oid) -> Vec<String> {
     found
 }
 
+/// `git update-index -q --refresh`: record the stat data of files whose content matches the
+/// index. A checkout or rebase leaves entries stat-dirty, and `wt status` reads with
+/// `--no-optional-locks` (never holding an agent's `index.lock`), so nothing else would write
+/// them back: each read re-hashes those files until some other git call refreshes the index.
+/// Run right after `wt` writes files into a worktree, while it holds that lane. Best effort: a
+/// failure only leaves the next read slower, and exit 1 just means some file really changed.
+pub fn refresh_index(worktree: &Path) {
+    let _ = git(worktree).run(["update-index", "-q", "--refresh"]);
+}
+
 /// `git rebase --abort`: back to the branch, index and files as they were before the rebase.
 pub fn rebase_abort(worktree: &Path) -> Result<(), GitError> {
     git(worktree).run(["rebase", "--abort"])?;

@@ -161,8 +161,11 @@ pub fn rebase_onto(ready: &Ready, base: &BaseRef, onto: Oid, keep_conflict: bool
         files::remove(&marker)?;
     }
     match outcome? {
-        Rebase::Done => ops::resolve(&repo, &format!("refs/heads/{}", lane.branch))
-            .ok_or_else(|| Error::git(format!("{} vanished during the rebase", lane.branch))),
+        Rebase::Done => {
+            ops::refresh_index(path);
+            ops::resolve(&repo, &format!("refs/heads/{}", lane.branch))
+                .ok_or_else(|| Error::git(format!("{} vanished during the rebase", lane.branch)))
+        }
         Rebase::Refused(e) => Err(Error::refused(format!(
             "git would not start rebasing {} onto {upstream}; nothing was changed",
             lane.id
@@ -260,6 +263,7 @@ fn restore(ready: &Ready) -> Result<()> {
     let branch_ref = format!("refs/heads/{}", lane.branch);
     let back = ops::head_is(&lane.path, &branch_ref, ready.head);
     if back {
+        ops::refresh_index(&lane.path);
         Ok(())
     } else {
         Err(Error::git(format!(

@@ -264,6 +264,43 @@ fn a_foreign_directory_or_symlink_at_a_lane_path_is_reported_not_read() {
     }
 }
 
+/// The `git update-index --refresh` calls a `wt` run made (from `GIT_TRACE`).
+fn refreshes(env: &Env, args: &[&str]) -> usize {
+    let trace = env.base_dir().join(format!("trace-{}", args.join("-")));
+    // why: GIT_TRACE appends.
+    let _ = fs::remove_file(&trace);
+    let run = env.wt_with(&env.main, args, &[("GIT_TRACE", trace.to_str().unwrap())]);
+    run.ok();
+    fs::read_to_string(&trace)
+        .unwrap_or_default()
+        .lines()
+        .filter(|l| l.contains("git update-index -q --refresh"))
+        .count()
+}
+
+#[test]
+fn a_lane_wt_has_just_written_is_refreshed_while_wt_holds_it() {
+    // `wt status` reads with --no-optional-locks and so never writes the index back: after a
+    // checkout or rebase, wt refreshes the lane's index itself, or every status would re-hash
+    // the files it wrote.
+    let env = Env::new();
+    assert_eq!(refreshes(&env, &["setup", "A-backend"]), 1);
+    let lane = env.lane("A-backend");
+    env.commit_file(&lane, "cmd/a.go", "a\n", "lane work");
+    write_file(&env.main.join("other.txt"), "x\n");
+    env.git(&["add", "other.txt"]);
+    env.git(&["commit", "-q", "-m", "base moves"]);
+    env.git(&["push", "-q", "origin", "master"]);
+    assert_eq!(
+        refreshes(&env, &["sync", "A-backend"]),
+        1,
+        "after the rebase"
+    );
+    // Nothing written: nothing refreshed.
+    assert_eq!(refreshes(&env, &["sync", "A-backend"]), 0);
+    assert_eq!(env.status_of(&lane), "");
+}
+
 #[test]
 fn status_watch_refuses_without_a_terminal() {
     let env = Env::new();

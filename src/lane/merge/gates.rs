@@ -232,11 +232,14 @@ pub fn put_back(events: &dyn Events, lane: &Lane, tip: Oid, before: Oid, err: Er
         return err;
     }
     match ops::reset_keep(&lane.path, before) {
-        Ok(()) => err.detail(format!(
-            "{} was put back at {} (as before the rebase)",
-            lane.id,
-            short(before)
-        )),
+        Ok(()) => {
+            ops::refresh_index(&lane.path);
+            err.detail(format!(
+                "{} was put back at {} (as before the rebase)",
+                lane.id,
+                short(before)
+            ))
+        }
         Err(e) => {
             events.warn(&format!(
                 "{} stays rebased at {}: {}",

@@ -300,7 +300,9 @@ fn fast_forward_main(events: &dyn Events, info: &RepoInfo, base: &BaseRef, tip: 
         ));
         return;
     }
-    if let Err(e) = ops::merge_ff_only(&info.main, tip) {
+    let merged = ops::merge_ff_only(&info.main, tip);
+    ops::refresh_index(&info.main);
+    if let Err(e) = merged {
         events.warn(&format!(
             "could not fast-forward {} in the main checkout: {}; run `{fix}`",
             base.name,
