@@ -32,6 +32,7 @@ mod quality_review;
 mod queue;
 mod queue_cache;
 mod queue_git;
+mod readme_tour;
 mod setup;
 mod snapshots_cli;
 mod status;
