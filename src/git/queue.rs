@@ -109,3 +109,19 @@ pub fn reset_keep(main: &Path, commit: &str) -> Result<(), GitError> {
     git(main).run(["reset", "--quiet", "--keep", commit])?;
     Ok(())
 }
+
+/// The bytes of `rel` in the commit `rev` names (`HEAD`, a sha, a ref), read in-process; None
+/// when that commit has no such file or `rev` does not resolve.
+pub fn blob_at(main: &Path, rev: &str, rel: &Path) -> Option<Vec<u8>> {
+    let repo = git2::Repository::open(main).ok()?;
+    let tree = repo.revparse_single(rev).ok()?.peel_to_tree().ok()?;
+    let entry = tree.get_path(rel).ok()?;
+    let blob = repo.find_blob(entry.id()).ok()?;
+    Some(blob.content().to_vec())
+}
+
+/// Stage `rel` as it is in the working tree (`git add`).
+pub fn stage(main: &Path, rel: &Path) -> Result<(), GitError> {
+    git(main).run([OsStr::new("add"), "--".as_ref(), rel.as_os_str()])?;
+    Ok(())
+}

@@ -13,9 +13,30 @@ use crate::queue::{self, Plan, Queue, RuleError, Task};
 use crate::sys::events::Events;
 use crate::sys::files;
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
-/// How many times a rejected queue push is retried after re-reading the remote's queue.
-const PUSH_ATTEMPTS: usize = 5;
+/// How long (seconds) a queue change keeps trying when its push loses a race with another
+/// machine's, unless `WT_QUEUE_PUSH_BUDGET` says otherwise. A lost race is not a failure: each
+/// try re-reads the remote's queue and plans again (a claim then takes the next ready task), so
+/// only an unreachable remote, or a race lost for this long, is an error.
+const PUSH_BUDGET_SECS: u64 = 120;
+
+fn push_budget() -> Duration {
+    let secs = std::env::var("WT_QUEUE_PUSH_BUDGET")
+        .ok()
+        .and_then(|v| v.trim().parse::<u64>().ok())
+        .unwrap_or(PUSH_BUDGET_SECS);
+    Duration::from_secs(secs)
+}
+
+/// The pause before try `attempt + 1`: exponential from 50 ms, capped at 1.6 s, and jittered
+/// (half fixed, half random) so that machines that lost the same race do not collide again.
+fn backoff(attempt: u32) -> Duration {
+    let cap_ms = 50u64 << attempt.min(5);
+    let seed = std::collections::hash_map::RandomState::new();
+    let noise = std::hash::BuildHasher::hash_one(&seed, (attempt, std::process::id()));
+    Duration::from_millis(cap_ms / 2 + noise % (cap_ms / 2 + 1))
+}
 
 pub struct QueueFile {
     /// Absolute path in the main checkout.
@@ -60,10 +81,23 @@ fn read(path: &Path, rel: &Path) -> Result<QueueFile> {
         .hint("archive done tasks into another file"));
     }
     let bytes = std::fs::read(path)?;
+    parse_bytes(path.to_path_buf(), rel, bytes)
+}
+
+fn parse_bytes(path: PathBuf, rel: &Path, bytes: Vec<u8>) -> Result<QueueFile> {
+    let label = rel.display().to_string();
+    if bytes.len() > queue::MAX_QUEUE_BYTES {
+        return Err(Error::usage(format!(
+            "{label}: {} bytes is over the {} byte limit",
+            bytes.len(),
+            queue::MAX_QUEUE_BYTES
+        ))
+        .hint("archive done tasks into another file"));
+    }
     let parsed = queue::parse(&bytes, &label)?;
     let text = String::from_utf8(bytes).expect("parse accepted it as UTF-8");
     Ok(QueueFile {
-        path: path.to_path_buf(),
+        path,
         rel: rel.to_path_buf(),
         text,
         queue: parsed,
@@ -135,9 +169,12 @@ where
     let pushing = qc.push && base.remote.is_some();
     undo_interrupted(events, info, &base, qc)?;
     check_main(info, &base, &qc.path, pushing)?;
-    for attempt in 1..=PUSH_ATTEMPTS {
+    let deadline = Instant::now() + push_budget();
+    let mut attempt: u32 = 0;
+    loop {
+        attempt += 1;
         if pushing {
-            catch_up(info, &base)?;
+            catch_up(info, &base, &qc.path)?;
         }
         let file = load(info, qc)?;
         let p = plan(&file.queue)?;
@@ -169,24 +206,29 @@ where
                 return Ok(Applied::new(&file, p, Some(sha)));
             }
             Pushed::BaseMoved => {
-                drop_commit(info, &before)?;
+                drop_commit(info, &qc.path, &before)?;
                 Pending::clear(info);
-                if attempt < PUSH_ATTEMPTS {
-                    events.status(&format!(
-                        "the remote's queue changed meanwhile; re-reading it (attempt {})",
-                        attempt + 1
-                    ));
+                if Instant::now() >= deadline {
+                    break;
                 }
+                std::thread::sleep(backoff(attempt));
+                events.status(&format!(
+                    "the remote's queue changed meanwhile; re-reading it (attempt {})",
+                    attempt + 1
+                ));
             }
             Pushed::Failed(e) => {
-                drop_commit(info, &before)?;
+                drop_commit(info, &qc.path, &before)?;
                 Pending::clear(info);
                 return Err(e);
             }
         }
     }
-    Err(Error::git(format!("the remote's base kept moving; the queue change was not made after {PUSH_ATTEMPTS} attempts"))
-        .hint("run the command again"))
+    Err(Error::git(format!(
+        "the remote's base kept moving for {}s; the queue change was not made after {attempt} attempts",
+        push_budget().as_secs()
+    ))
+    .hint("run the command again, or raise WT_QUEUE_PUSH_BUDGET (seconds)"))
 }
 
 /// `<common dir>/wt/queue-pending`: how far a committed queue change got, written before the
@@ -269,13 +311,21 @@ fn undo_pending(events: &dyn Events, info: &RepoInfo, base: &BaseRef, rel: &Path
             None => true,
         };
         if !landed {
-            drop_commit(info, &pending.before)?;
+            drop_commit(info, rel, &pending.before)?;
             events.warn("an interrupted queue change had committed without pushing; dropped that commit, planning again");
         }
     } else if head == pending.before {
         let current = std::fs::read(info.main.join(rel)).unwrap_or_default();
         if crate::git::blob_id(&current) == pending.written {
-            gitq::restore(&info.main, rel)?;
+            // why: by rename, as every write of the queue file (see `prepare_move`); then the
+            // index entry goes back to HEAD too, in case the edit had been staged.
+            if let Some(bytes) = gitq::blob_at(&info.main, "HEAD", rel) {
+                let path = info.main.join(rel);
+                files::write_atomic(&path, &bytes)
+                    .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
+            }
+            gitq::unstage(&info.main, "HEAD", rel)
+                .map_err(|e| e.context("cannot unstage the queue file"))?;
             events.warn(&format!(
                 "an interrupted queue change had edited {} without committing; put it back, planning again",
                 rel.display()
@@ -358,8 +408,40 @@ fn check_main(info: &RepoInfo, base: &BaseRef, rel: &Path, pushing: bool) -> Res
     Ok(())
 }
 
+/// Before git moves the main checkout to `target` (a fast-forward, or `reset --keep` back to our
+/// commit's parent), put the queue file there as `target` has it: written by rename, and staged,
+/// so that git finds the index already at `target` for that path and leaves the file alone.
+/// Git itself rewrites a changed file in place (unlink, create, write): a reader that takes no
+/// lock (`queue show`, `status`, `preflight`) would then find it missing or half-written. Undone
+/// by [`unprepare`] when git then refuses to move.
+pub fn prepare_move(info: &RepoInfo, rel: &Path, target: &str) -> Result<bool> {
+    let Some(bytes) = gitq::blob_at(&info.main, target, rel) else {
+        return Ok(false);
+    };
+    let path = info.main.join(rel);
+    if std::fs::read(&path).ok().as_deref() == Some(&bytes[..]) {
+        if gitq::blob_at(&info.main, "HEAD", rel).as_deref() == Some(&bytes[..]) {
+            return Ok(false);
+        }
+    } else {
+        files::write_atomic(&path, &bytes)
+            .map_err(|e| Error::io(format!("cannot write {}", path.display()), e))?;
+    }
+    gitq::stage(&info.main, rel).map_err(|e| e.context("cannot stage the queue file"))?;
+    Ok(true)
+}
+
+/// Put the queue file and its index entry back as HEAD has them (git did not move after
+/// [`prepare_move`]).
+pub fn unprepare(info: &RepoInfo, rel: &Path) {
+    if let Some(bytes) = gitq::blob_at(&info.main, "HEAD", rel) {
+        let _ = files::write_atomic(&info.main.join(rel), &bytes);
+    }
+    let _ = gitq::unstage(&info.main, "HEAD", rel);
+}
+
 /// Fetch and fast-forward the main checkout to the remote's base.
-fn catch_up(info: &RepoInfo, base: &BaseRef) -> Result<()> {
+fn catch_up(info: &RepoInfo, base: &BaseRef, rel: &Path) -> Result<()> {
     let remote = base.remote.as_deref().unwrap_or("origin");
     gitq::fetch_base(&info.main, remote, &base.name).map_err(|e| {
         if crate::git::unpushed::unreachable(&e) {
@@ -368,26 +450,34 @@ fn catch_up(info: &RepoInfo, base: &BaseRef) -> Result<()> {
             e.context(format!("cannot fetch {remote}"))
         }
     })?;
-    gitq::fast_forward(&info.main, &base.upstream_ref()).map_err(|e| {
-        let at = crate::sys::quote::quote_path(&info.main);
-        let hint = if e.stderr.contains(".lock") {
-            format!("a git lock file is in the way in {at} (named above): if no git process is running there, delete it, then run the command again")
-        } else {
-            format!(
-                "local {} has diverged from {}: reconcile it by hand (`git -C {at} log {}...{}` shows both sides)",
-                base.name,
-                base.upstream_name(),
+    let upstream = base.upstream_ref();
+    let prepared = prepare_move(info, rel, &upstream)?;
+    gitq::fast_forward(&info.main, &upstream)
+        .inspect_err(|_| {
+            if prepared {
+                unprepare(info, rel);
+            }
+        })
+        .map_err(|e| {
+            let at = crate::sys::quote::quote_path(&info.main);
+            let hint = if e.stderr.contains(".lock") {
+                format!("a git lock file is in the way in {at} (named above): if no git process is running there, delete it, then run the command again")
+            } else {
+                format!(
+                    "local {} has diverged from {}: reconcile it by hand (`git -C {at} log {}...{}` shows both sides)",
+                    base.name,
+                    base.upstream_name(),
+                    base.name,
+                    base.upstream_name()
+                )
+            };
+            e.context(format!(
+                "cannot fast-forward {} to {}",
                 base.name,
                 base.upstream_name()
-            )
-        };
-        e.context(format!(
-            "cannot fast-forward {} to {}",
-            base.name,
-            base.upstream_name()
-        ))
-        .hint(hint)
-    })?;
+            ))
+            .hint(hint)
+        })?;
     Ok(())
 }
 
@@ -461,9 +551,16 @@ fn remote_base(info: &RepoInfo, remote: &str, branch: &str) -> Option<String> {
     gitq::remote_tip(&info.main, remote, branch)
 }
 
-/// Drop our own queue commit, and only it: the main checkout goes back to `before`.
-fn drop_commit(info: &RepoInfo, before: &str) -> Result<()> {
+/// Drop our own queue commit, and only it: the main checkout goes back to `before` (the queue
+/// file written by rename first, see [`prepare_move`]).
+fn drop_commit(info: &RepoInfo, rel: &Path, before: &str) -> Result<()> {
+    let prepared = prepare_move(info, rel, before)?;
     gitq::reset_keep(&info.main, before)
+        .inspect_err(|_| {
+            if prepared {
+                unprepare(info, rel);
+            }
+        })
         .map_err(|e| e.context("cannot drop the unpushed queue commit"))?;
     Ok(())
 }

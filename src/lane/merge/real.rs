@@ -222,7 +222,7 @@ fn advance(info: &RepoInfo, j: &Journal) -> Result<Pushed> {
 fn finish(site: &Site, events: &dyn Events, lane: &Lane, mut j: Journal) -> Result<Merged> {
     let (info, base) = (site.info, site.base);
     let tip = oid(&j.tip)?;
-    fast_forward_main(events, info, base, tip);
+    fast_forward_main(events, site.cfg, info, base, tip);
     events.step("7/8 task and handoff");
     if j.phase < Phase::Marked {
         match &j.task {
@@ -283,7 +283,13 @@ fn finish(site: &Site, events: &dyn Events, lane: &Lane, mut j: Journal) -> Resu
 
 /// Bring base in the main checkout up to the landed tip (with a remote; without one step 6 did).
 /// The work is on the remote already, so a failure here is a warning with the command to run.
-fn fast_forward_main(events: &dyn Events, info: &RepoInfo, base: &BaseRef, tip: Oid) {
+fn fast_forward_main(
+    events: &dyn Events,
+    cfg: &crate::config::Config,
+    info: &RepoInfo,
+    base: &BaseRef,
+    tip: Oid,
+) {
     let Ok(repo) = info.open() else { return };
     let Some(local) = ops::resolve(&repo, &base.local_ref()) else {
         return;
@@ -300,7 +306,19 @@ fn fast_forward_main(events: &dyn Events, info: &RepoInfo, base: &BaseRef, tip: 
         ));
         return;
     }
+    // why: the tip carries the queue commits other machines pushed meanwhile; the queue file
+    // is written by rename first so that readers never see git rewrite it in place.
+    let queue = cfg.queue.as_ref().filter(|qc| qc.commit);
+    let prepared = match queue {
+        Some(qc) => {
+            crate::queue::store::prepare_move(info, &qc.path, &tip.to_string()).unwrap_or(false)
+        }
+        None => false,
+    };
     let merged = ops::merge_ff_only(&info.main, tip);
+    if let (Some(qc), true, true) = (queue, prepared, merged.is_err()) {
+        crate::queue::store::unprepare(info, &qc.path);
+    }
     ops::refresh_index(&info.main);
     if let Err(e) = merged {
         events.warn(&format!(
