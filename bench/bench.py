@@ -33,9 +33,9 @@ DEVNULL_ACTIONS = [
 # rounds also warms the page cache.
 ROUNDS = {
     "full": {"status": (10, 1), "preflight": (20, 2), "setup": (5, 0), "sync": (5, 0),
-             "queue": (20, 2), "version": (100, 10)},
+             "queue": (20, 2), "version": (100, 10), "cold": (5, 0)},
     "quick": {"status": (3, 1), "preflight": (5, 1), "setup": (2, 0), "sync": (2, 0),
-              "queue": (5, 1), "version": (20, 5)},
+              "queue": (5, 1), "version": (20, 5), "cold": (2, 0)},
 }
 
 
@@ -329,6 +329,67 @@ class Bench:
         self.compare(size, f"sync, {SYNC_LANES} lanes", cmds, "sync", floor=floor.label)
         reset()
 
+    # -- cold reads: `wt status L1` as the first read of a lane right after `wt setup` or
+    # `wt sync` wrote it, or after its files were touched, beside a warm `git status` there
+    def cold(self, size, n):
+        def quiet(argv, cwd, env):
+            subprocess.run(argv, cwd=cwd, env=env, stdin=subprocess.DEVNULL,
+                           capture_output=True)
+
+        def pair(name, root, lane, prime):
+            env, main = self.env(root), root / "main"
+            git_status = [self.git_bin, "status", "--porcelain"]
+
+            def cold_reset():
+                prime(env, main)
+
+            def warm_reset():
+                prime(env, main)
+                quiet(git_status, lane, env)    # git status writes the index back: now warm
+
+            floor = Cmd("git status --porcelain, warm (floor)", "git", [(git_status, lane)], env,
+                        reset=warm_reset)
+            def warm_wt():
+                warm_reset()
+                quiet([wt, "status", "--json", "L1"], main, env)
+
+            cmds = [floor, self.wt_cmd(f"wt status L1, {name}", ["status", "--json", "L1"],
+                                       main, env, reset=cold_reset, check=check_json_array(1)),
+                    self.wt_cmd("wt status L1, warm (for reference)", ["status", "--json", "L1"],
+                                main, env, reset=warm_wt, check=check_json_array(1))]
+            self.compare(size, f"cold status, {name}", cmds, "cold", floor=floor.label)
+
+        wt = self.wt or "wt"
+        root, _ = prepare.ensure_variant(self.work, size, "setup", SETUP_LANES, self.git)
+
+        def after_setup(env, main):
+            prepare.reset_setup(self.git, root, SETUP_LANES, trash=self.trash)
+            quiet([wt, "setup", "L1"], main, env)
+
+        pair("right after wt setup", root, prepare.lane_dir(root, 1), after_setup)
+        prepare.reset_setup(self.git, root, SETUP_LANES, trash=self.trash)
+
+        sroot, _ = prepare.ensure_variant(self.work, size, "sync", SYNC_LANES, self.git)
+
+        def after_sync(env, main):
+            prepare.reset_sync(self.git, sroot)
+            quiet([wt, "sync", "L1"], main, env)
+
+        pair("right after wt sync", sroot, sroot / f"{PREFIX}-L1", after_sync)
+        prepare.reset_sync(self.git, sroot)
+
+        lroot, _ = prepare.ensure_variant(self.work, size, "lanes", n, self.git)
+        lane = prepare.lane_dir(lroot, 1)
+
+        def after_touch(env, main):
+            now = time.time()
+            for dirpath, dirnames, files in os.walk(lane):
+                dirnames[:] = [d for d in dirnames if d != ".git"]
+                for f in files:
+                    os.utime(os.path.join(dirpath, f), (now, now))
+
+        pair("after every file was touched", lroot, lane, after_touch)
+
     # -- queue ready / claim on 5,000 tasks
     def queue(self, size, n):
         root, _ = prepare.ensure_variant(self.work, size, "lanes", n, self.git)
@@ -508,6 +569,11 @@ def targets(results, sizes, lanes):
         add(f"{size}: wt sync, 8 lanes vs fetch+rebase+push",
             ratio(median_of(results, size, nm, "wt"), median_of(results, size, nm, "git")), 1.1,
             where=(size, nm))
+        for what in ("right after wt setup", "right after wt sync"):
+            nm = f"cold status, {what}"
+            add(f"{size}: wt status of a lane {what} vs warm git status",
+                ratio(median_of(results, size, nm, "wt"), median_of(results, size, nm, "git")),
+                1.3, where=(size, nm))
         nm = f"queue, {prepare.QUEUE_TASKS} tasks"
         for what in ("ready", "claim"):
             add(f"{size}: wt queue {what}, {prepare.QUEUE_TASKS} tasks",
@@ -532,7 +598,7 @@ def main():
     p.add_argument("--worktrunk", default="", help="path of worktrunk's binary")
     p.add_argument("--worktrunk-note", default="")
     p.add_argument("--only", default="",
-                   help="comma list of status,preflight,setup,sync,queue,version")
+                   help="comma list of status,preflight,setup,sync,queue,version,cold")
     a = p.parse_args()
     sizes = [s for s in a.sizes.split(",") if s]
     for s in sizes:
@@ -569,6 +635,8 @@ def measure(b, a, sizes, lanes, want):
             b.setup(size)
         if want("sync"):
             b.sync(size)
+        if want("cold"):
+            b.cold(size, qn)
     b.hf = None
     if want("version"):
         b.version(b.work)

@@ -128,7 +128,9 @@ pub fn main_as(name: &'static str) -> ExitCode {
         Err(e) => return ExitCode::from(ui.fail(&e)),
     };
     let ctx = Context::new(ui, globals);
-    match dispatch(&ctx, cli.command) {
+    let outcome = dispatch(&ctx, cli.command);
+    crate::sys::process::wait_if_interrupted();
+    match outcome {
         Ok(code) => ExitCode::from(code),
         Err(e) => ExitCode::from(ctx.ui.fail(&e)),
     }
