@@ -26,14 +26,15 @@ pub(crate) const REPO_LOCATING_VARS: &[&str] = &[
 
 static GROUPS: Mutex<Vec<u32>> = Mutex::new(Vec::new());
 
-/// Set by the Ctrl-C/SIGTERM handler before it kills the children's groups.
-static INTERRUPTED: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+/// Set by the Ctrl-C/SIGTERM handler before it kills the children's groups, when it is going
+/// to exit with 130 (not while `catch_interrupts` is on).
+static EXITING: AtomicBool = AtomicBool::new(false);
 
 /// Called by `main` before it reports the command's outcome: after a Ctrl-C or SIGTERM the
 /// command may have failed only because its children were killed, and the handler is about to
 /// exit with 130; wait for it rather than report that failure (and exit 3) first.
 pub fn wait_if_interrupted() {
-    if INTERRUPTED.load(Ordering::SeqCst) {
+    if EXITING.load(Ordering::SeqCst) {
         loop {
             std::thread::sleep(std::time::Duration::from_secs(1));
         }
@@ -62,7 +63,9 @@ pub fn install_signal_handler() {
             }
             return;
         }
-        INTERRUPTED.store(true, Ordering::SeqCst);
+        if !CATCH.load(Ordering::SeqCst) {
+            EXITING.store(true, Ordering::SeqCst);
+        }
         kill_all_groups();
         if CATCH.load(Ordering::SeqCst) {
             INTERRUPTED.store(true, Ordering::SeqCst);
