@@ -54,7 +54,36 @@ pub fn agents_md(cfg: &Config, base: &str, protected: &[String]) -> String {
             code(&cfg.policy.tests)
         ));
     }
-    for g in &cfg.gates {
+    if cfg.review.required {
+        rules.push("- Every merge needs a current approval from another lane: `wt review LANE --approve --by YOUR-LANE --completion implemented|design-only`; never approve your own lane.".to_string());
+    }
+    for r in &cfg.review.routes {
+        rules.push(format!(
+            "- A branch that changes {} needs an approval from a lane of {}.",
+            code(&r.when),
+            r.by.join(", ")
+        ));
+    }
+    if !cfg.policy.high_risk.is_empty() {
+        rules.push(format!(
+            "- A branch that changes {} is high-risk: its task's acceptance checks need a code-anchor command (`rg -q ...`) and a runtime-path command.",
+            code(&cfg.policy.high_risk)
+        ));
+    }
+    if !cfg.policy.defect_kinds.is_empty() {
+        rules.push(format!(
+            "- A task of kind {} needs defect evidence to merge: the root cause (one sentence), the owning layer (a path the branch changes) and a proof command that passes.",
+            cfg.policy.defect_kinds.join(" or ")
+        ));
+    }
+    for g in cfg.gates.iter().filter(|g| !g.requires.is_empty()) {
+        rules.push(format!(
+            "- A branch that changes {} must also change one of {}.",
+            code(&g.when),
+            code(&g.requires)
+        ));
+    }
+    for g in cfg.gates.iter().filter(|g| !g.run.is_empty()) {
         rules.push(format!(
             "- When a branch changes {}, `wt check` also runs `{}`.",
             code(&g.when),

@@ -67,7 +67,10 @@ pub struct Fence {
 #[derive(Debug, Clone, Serialize)]
 pub struct Gate {
     pub when: Vec<String>,
+    /// The command run when the branch changes `when`; empty for a gate that only requires paths.
     pub run: String,
+    /// Paths of which the branch must change one when it changes `when`.
+    pub requires: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -202,6 +205,7 @@ pub fn packet(site: &Site, lane: &Lane) -> Result<Packet> {
             ),
         );
     }
+    quality_notes(cfg, lane, &mut note);
     if !rules.tests.is_empty() {
         note(
             "kept-tests",
@@ -247,6 +251,7 @@ pub fn packet(site: &Site, lane: &Lane) -> Result<Packet> {
             .map(|g| Gate {
                 when: g.when.clone(),
                 run: g.run.clone(),
+                requires: g.requires.clone(),
             })
             .collect(),
         rules: notes,
@@ -258,4 +263,62 @@ pub fn packet(site: &Site, lane: &Lane) -> Result<Packet> {
             format!("wt handoff {}", lane.id),
         ],
     })
+}
+
+/// The quality rules of lanes.toml that apply to a merge of this lane: review, defect evidence,
+/// high-risk reality checks and docs that must move with behaviour.
+fn quality_notes(cfg: &crate::config::Config, lane: &Lane, note: &mut dyn FnMut(&str, String)) {
+    let list = |items: &[String]| items.join(", ");
+    if cfg.review.required {
+        note(
+            "review",
+            format!(
+                "Every merge needs a current approval from another lane (`wt review {} --approve --by REVIEWER-LANE --completion implemented|design-only`); a new or changed commit makes it stale, and a newer `--request-changes` blocks.",
+                lane.id
+            ),
+        );
+    }
+    for route in &cfg.review.routes {
+        note(
+            "review",
+            format!(
+                "A branch that changes {} needs an approval from a lane of {}.",
+                list(&route.when),
+                list(&route.by)
+            ),
+        );
+    }
+    if !cfg.policy.defect_kinds.is_empty() {
+        note(
+            "defect-evidence",
+            format!(
+                "A task of kind {} needs defect evidence to merge: the root cause (one sentence), the owning layer (a path the branch changes) and a proof command that passes in the rebased lane.",
+                cfg.policy.defect_kinds.join(" or ")
+            ),
+        );
+    }
+    if !cfg.policy.high_risk.is_empty() {
+        let approval = if cfg.review.required || !cfg.review.routes.is_empty() {
+            ", and its approval must say `--completion implemented`"
+        } else {
+            ""
+        };
+        note(
+            "high-risk",
+            format!(
+                "A branch that changes {} is high-risk: its acceptance checks need a code-anchor command (`rg -q ...`, `grep -q ...`) and a runtime-path command{approval}; a deferred runtime path is `blocked`, never done.",
+                list(&cfg.policy.high_risk)
+            ),
+        );
+    }
+    for g in cfg.gates.iter().filter(|g| !g.requires.is_empty()) {
+        note(
+            "docs-move",
+            format!(
+                "A branch that changes {} must also change one of {}.",
+                list(&g.when),
+                list(&g.requires)
+            ),
+        );
+    }
 }

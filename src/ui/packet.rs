@@ -95,7 +95,7 @@ pub fn markdown(p: &Packet) -> String {
             line(&format!("- `{c}`"));
         }
     }
-    for g in &p.gates {
+    for g in p.gates.iter().filter(|g| !g.run.is_empty()) {
         let when: Vec<String> = g.when.iter().map(|w| format!("`{w}`")).collect();
         line(&format!(
             "- `{}` (gate: when the branch changes {})",

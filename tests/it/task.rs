@@ -32,8 +32,20 @@ checks = ["pnpm test"]
 when = ["doc/api/**"]
 run = "make codegen"
 
+[[gate]]
+when = ["web/**"]
+requires = ["doc/ui.md"]
+
+[review]
+required = true
+
+[[review.route]]
+when = ["doc/api/**"]
+by = ["A-backend"]
+
 [policy]
 tests = ["tests/**"]
+high_risk = ["**/auth/**"]
 "#
     )
 }
@@ -136,6 +148,11 @@ Do not touch:
 - **dependencies**: Every dependency is done and on base.
 - **ownership**: Change only paths B-ui owns (web/**); a path no role owns is free. `wt preflight B-ui-2` and `wt merge` refuse changes to another role's paths.
 - **contract-first**: Contracts (doc/api/**) merge first: in the branch, commits that change them come before any other commit; only A-backend may change them.
+- **review**: Every merge needs a current approval from another lane (`wt review B-ui-2 --approve --by REVIEWER-LANE --completion implemented|design-only`); a new or changed commit makes it stale, and a newer `--request-changes` blocks.
+- **review**: A branch that changes doc/api/** needs an approval from a lane of A-backend.
+- **defect-evidence**: A task of kind bug or defect needs defect evidence to merge: the root cause (one sentence), the owning layer (a path the branch changes) and a proof command that passes in the rebased lane.
+- **high-risk**: A branch that changes **/auth/** is high-risk: its acceptance checks need a code-anchor command (`rg -q ...`, `grep -q ...`) and a runtime-path command, and its approval must say `--completion implemented`; a deferred runtime path is `blocked`, never done.
+- **docs-move**: A branch that changes web/** must also change one of doc/ui.md.
 - **kept-tests**: Do not delete tests (tests/**); `wt merge` refuses unless given `--allow-test-removal REASON`.
 - **fast-forward**: Never merge origin/master into the lane: `wt sync B-ui-2` rebases it. Base moves only by `wt merge`, fast-forward, which marks the task done.
 
@@ -177,9 +194,18 @@ Do not touch:
             "dependencies",
             "ownership",
             "contract-first",
+            "review",
+            "review",
+            "defect-evidence",
+            "high-risk",
+            "docs-move",
             "kept-tests",
             "fast-forward"
         ]
     );
     assert_eq!(json["finish"][3], "wt merge B-ui-2");
+    assert_eq!(
+        json["gates"][1]["requires"],
+        serde_json::json!(["doc/ui.md"])
+    );
 }
