@@ -75,6 +75,9 @@ pub enum Command {
     /// Rebase, check, and fast-forward base to the lane; mark its task done.
     #[command(display_order = 8)]
     Merge(commands::MergeArgs),
+    /// Each lane's state and the one next step, with the exact command (changes nothing).
+    #[command(display_order = 8)]
+    Next(commands::NextArgs),
     /// Print the handoff report of a lane.
     #[command(display_order = 9)]
     Handoff(commands::HandoffArgs),
@@ -169,6 +172,7 @@ fn dispatch(ctx: &Context, chosen: Command) -> Result<u8> {
         Command::Sync(args) => commands::sync(ctx, args),
         Command::Check(args) => commands::check(ctx, args),
         Command::Merge(args) => commands::merge(ctx, args),
+        Command::Next(args) => commands::next(ctx, args),
         Command::Handoff(args) => commands::handoff(ctx, args),
         Command::Path(args) => commands::path(ctx, args),
         Command::Exec(args) => commands::exec(ctx, args),

@@ -6,14 +6,15 @@ use crate::config::{Lane, Words};
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::git::short_sha;
-use crate::git::status::{StatusOptions, Untracked};
+use crate::lane::next::{self, Next};
+use crate::queue::LaneWork;
+use std::collections::HashMap;
 use crate::lane::state::{self, LaneState};
 use crate::sys::{clock, process};
 use crate::ui::table::Table;
 use crate::ui::{Report as Show, Ui};
 use clap::Args;
 use serde::Serialize;
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -55,6 +56,8 @@ struct Row {
     dirty: Option<crate::git::Dirty>,
     operation: Option<&'static str>,
     task: Option<String>,
+    /// The one-word next step (`wt next` gives the command and the reason).
+    next: &'static str,
 }
 
 pub fn run(ctx: &Context, args: StatusArgs) -> Result<u8> {
@@ -100,8 +103,8 @@ fn once(ctx: &Context, words: &LaneWords) -> Result<u8> {
     let lanes = cfg.select_lanes(&Words::parse(&words.words)?)?;
     let base = ctx.base()?;
     let site = ctx.site(&base)?;
-    let survey = state::survey(&site, &lanes, &STATUS_OPTIONS)?;
-    let (states, tasks) = (survey.states, survey.tasks);
+    let survey = state::survey(&site, &lanes, &next::STATUS_OPTIONS)?;
+    let (states, work) = (survey.states, survey.work);
     let mut rows = Vec::new();
     for (lane, (state, err)) in lanes.iter().zip(states) {
         // why: one unreadable lane must not hide the others; its row shows what is known.
@@ -113,7 +116,9 @@ fn once(ctx: &Context, words: &LaneWords) -> Result<u8> {
             ctx.ui
                 .warn(&format!("{}: {} {what}", lane.id, lane.path.display()));
         }
-        rows.push(row(lane, &state, &tasks));
+        let next = next::of(&site, lane, &state, work.as_ref(), None);
+        let task = claimed(work.as_ref(), lane);
+        rows.push(row(lane, &state, task, &next));
     }
     ctx.ui.report(&Board {
         rows,
@@ -122,13 +127,15 @@ fn once(ctx: &Context, words: &LaneWords) -> Result<u8> {
     Ok(0)
 }
 
-/// What `wt status` asks each lane's `git status` for.
-const STATUS_OPTIONS: StatusOptions = StatusOptions {
-    untracked: Untracked::Normal,
-    ignored: false,
-};
+/// The lane's claimed (in_progress) task, if any.
+fn claimed(work: Option<&HashMap<String, LaneWork>>, lane: &Lane) -> Option<String> {
+    match work?.get(&lane.id)? {
+        LaneWork::Claimed { task, .. } => Some(task.clone()),
+        _ => None,
+    }
+}
 
-fn row(lane: &Lane, state: &LaneState, tasks: &HashMap<String, String>) -> Row {
+fn row(lane: &Lane, state: &LaneState, task: Option<String>, next: &Next) -> Row {
     let checked_out = match state.entry.as_ref().filter(|_| state.exists) {
         Some(e) if e.branch() != Some(lane.branch.as_str()) => {
             Some(e.branch().map_or("(detached)".to_string(), str::to_string))
@@ -148,7 +155,8 @@ fn row(lane: &Lane, state: &LaneState, tasks: &HashMap<String, String>) -> Row {
         behind: state.ahead_behind.map(|a| a.1),
         dirty: state.dirty.clone(),
         operation: state.operation.map(|o| o.as_str()),
-        task: tasks.get(&lane.id).cloned(),
+        task,
+        next: next.action.as_str(),
     }
 }
 
@@ -169,7 +177,7 @@ impl Show for Board {
 
 fn print_table(ui: &Ui, rows: &[Row], upstream: &str) {
     let mut table = Table::new(&[
-        "LANE", "BRANCH", "HEAD", "AHEAD", "BEHIND", "DIRTY", "OP", "TASK", "PATH",
+        "LANE", "BRANCH", "HEAD", "AHEAD", "BEHIND", "DIRTY", "OP", "TASK", "NEXT", "PATH",
     ]);
     for r in rows {
         let branch = match &r.checked_out {
@@ -191,6 +199,7 @@ fn print_table(ui: &Ui, rows: &[Row], upstream: &str) {
             dirty_text(r.dirty.as_ref()),
             r.operation.unwrap_or("-").to_string(),
             r.task.clone().unwrap_or_else(|| "-".to_string()),
+            r.next.to_string(),
             r.path.display().to_string(),
         ]);
     }

@@ -14,6 +14,7 @@ pub mod handoff;
 pub mod journal;
 pub mod markers;
 pub mod merge;
+pub mod next;
 pub mod packet;
 pub mod place;
 pub mod policy;

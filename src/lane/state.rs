@@ -123,8 +123,9 @@ const STATUS_WORKERS: usize = 8;
 /// Every lane's state (with the error that kept part of it unread) and each lane's claimed task.
 pub struct Survey {
     pub states: Vec<(LaneState, Option<Error>)>,
-    /// Lane id to the task it has claimed.
-    pub tasks: HashMap<String, String>,
+    /// Lane id to what the queue holds for it (its claimed task, if any, among others); None
+    /// without a readable queue.
+    pub work: Option<HashMap<String, crate::queue::LaneWork>>,
 }
 
 /// Read `lanes` in parallel: worktree list and base tip once, then each lane's state.
@@ -138,7 +139,7 @@ pub fn survey(site: &Site, lanes: &[&Lane], opts: &StatusOptions) -> Result<Surv
     // and 2 cores, 8 at once took 0.60x the time of a sequential git loop, 2 at once 0.89x.
     let workers = parallel::workers_at_least(lanes.len(), STATUS_WORKERS);
     // why: the queue is read (or its summary recalled) while the lanes' git processes work.
-    let (states, tasks) = std::thread::scope(|s| {
+    let (states, work) = std::thread::scope(|s| {
         let states = s.spawn(|| {
             let open = || info.open();
             parallel::map_init(workers, lanes, open, |repo, lane| {
@@ -150,10 +151,10 @@ pub fn survey(site: &Site, lanes: &[&Lane], opts: &StatusOptions) -> Result<Surv
                 (state, read.err())
             })
         });
-        let tasks = task::claimed_tasks(site);
-        (states.join().expect("lane readers do not panic"), tasks)
+        let work = task::lane_work(site);
+        (states.join().expect("lane readers do not panic"), work)
     });
-    Ok(Survey { states, tasks })
+    Ok(Survey { states, work })
 }
 
 impl LaneState {

@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use crate::git::{ops, Oid, RepoInfo, Repository};
 use crate::lane::findings::Check;
 use crate::lane::Site;
-use crate::queue::{self, Queue, Status, Task};
+use crate::queue::{self, LaneWork, Queue, Status, Task};
 use crate::sys::events::Events;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -18,17 +18,14 @@ pub fn problems(repo: &Repository, base_tip: Option<Oid>, q: &Queue) -> Vec<queu
     queue::validate(q, &on_base)
 }
 
-/// The task each lane has claimed (`lane id -> task id`), for `wt status`. Empty when no queue
-/// is configured or it cannot be read (status never fails because of the queue).
-pub fn claimed_tasks(site: &Site) -> HashMap<String, String> {
+/// What the queue holds for each lane (`lane id -> work`), for `wt status` and `wt next`.
+/// None when no queue is configured or it cannot be read (status never fails because of the
+/// queue).
+pub fn lane_work(site: &Site) -> Option<HashMap<String, LaneWork>> {
     let Some(Ok(summary)) = summary(site) else {
-        return HashMap::new();
+        return None;
     };
-    summary
-        .lanes
-        .into_iter()
-        .map(|(lane, claim)| (lane, claim.id))
-        .collect()
+    Some(summary.work.into_iter().collect())
 }
 
 /// What preflight and status show of the queue: its size, its problems, and each lane's claimed
@@ -41,6 +38,8 @@ struct Summary {
     problems: Option<(usize, String)>,
     /// Lane id to the task it has claimed.
     lanes: std::collections::BTreeMap<String, LaneClaim>,
+    /// Lane id to what the queue holds for it (`wt next`, the status board).
+    work: std::collections::BTreeMap<String, LaneWork>,
 }
 
 #[derive(Serialize, Deserialize)]
@@ -97,11 +96,20 @@ fn summary(site: &Site) -> Option<Result<Summary>> {
             Some((l.id.clone(), claim))
         })
         .collect();
+    let work = cfg
+        .lanes
+        .iter()
+        .map(|l| {
+            let w = queue::lane_work(q, &l.role, l.index, &l.branch);
+            (l.id.clone(), w)
+        })
+        .collect();
     let summary = Summary {
         rel: file.rel.display().to_string(),
         tasks: q.tasks.len(),
         problems,
         lanes,
+        work,
     };
     if let Some(c) = &cache {
         c.put(&summary);

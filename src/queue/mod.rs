@@ -29,6 +29,7 @@ pub mod cache;
 pub mod change;
 pub mod edit;
 pub mod graph;
+pub mod lane_work;
 pub mod model;
 pub mod parse;
 pub mod prose;
@@ -38,6 +39,7 @@ pub mod store;
 pub mod validate;
 
 pub use edit::{set_fields, set_fields_parsed};
+pub use lane_work::{lane_work, LaneWork};
 pub use model::{
     is_valid_branch, is_valid_commit, is_valid_id, is_valid_role, Field, FieldValue, Queue, Status,
     Task, TaskList, QUEUE_VERSION, TASK_FIELDS,

@@ -36,6 +36,11 @@ pub struct Task {
     pub merge_order: Option<u32>,
     pub description: Option<String>,
     pub notes: Option<String>,
+    /// Why a `blocked` task waits when no task blocks it (`wt queue set ID blocked --reason`).
+    pub blocked_reason: Option<String>,
+    /// The accepted ADR that let the task be claimed before its dependencies were done
+    /// (`wt queue claim --exception PATH`), repo-relative.
+    pub exception: Option<String>,
     /// 1-based line of the task's first key, when it came from a file.
     #[serde(skip)]
     pub line: Option<u32>,
@@ -88,6 +93,8 @@ pub const TASK_FIELDS: &[&str] = &[
     "merge_order",
     "description",
     "notes",
+    "blocked_reason",
+    "exception",
 ];
 
 /// A task field, in [`TASK_FIELDS`] order.
@@ -111,10 +118,12 @@ pub enum Field {
     MergeOrder,
     Description,
     Notes,
+    BlockedReason,
+    Exception,
 }
 
 impl Field {
-    pub const ALL: [Field; 18] = [
+    pub const ALL: [Field; 20] = [
         Field::Id,
         Field::Title,
         Field::Role,
@@ -133,6 +142,8 @@ impl Field {
         Field::MergeOrder,
         Field::Description,
         Field::Notes,
+        Field::BlockedReason,
+        Field::Exception,
     ];
 
     pub fn name(self) -> &'static str {
@@ -269,6 +280,8 @@ impl Task {
             merge_order: None,
             description: None,
             notes: None,
+            blocked_reason: None,
+            exception: None,
             line: None,
             at: None,
         }
@@ -295,6 +308,8 @@ impl Task {
             merge_order,
             description,
             notes,
+            blocked_reason,
+            exception,
             line: _,
             at: _,
         } = self;
@@ -316,6 +331,8 @@ impl Task {
             && *merge_order == other.merge_order
             && *description == other.description
             && *notes == other.notes
+            && *blocked_reason == other.blocked_reason
+            && *exception == other.exception
     }
 
     /// The current value of a field, or `None` for a name that is not a task field.
@@ -396,6 +413,8 @@ impl Task {
             Field::ParentId => &self.parent_id,
             Field::Slice => &self.slice,
             Field::Description => &self.description,
+            Field::BlockedReason => &self.blocked_reason,
+            Field::Exception => &self.exception,
             _ => &self.notes,
         }
     }
@@ -411,6 +430,8 @@ impl Task {
             Field::ParentId => &mut self.parent_id,
             Field::Slice => &mut self.slice,
             Field::Description => &mut self.description,
+            Field::BlockedReason => &mut self.blocked_reason,
+            Field::Exception => &mut self.exception,
             _ => &mut self.notes,
         }
     }

@@ -24,6 +24,7 @@ mod init;
 mod layering;
 mod lock;
 mod merge;
+mod next;
 mod policy;
 mod preflight;
 mod pty;

@@ -66,10 +66,10 @@ fn status_lists_the_lanes() {
     snap!(env, env.wt(&["status"]), @r#"
         exit 0
         --- stdout
-        LANE       BRANCH           HEAD     AHEAD  BEHIND  DIRTY        OP  TASK  PATH
-        A-backend  agent/A-backend  adacb09  1      0       clean        -   -     [TMP]/lanes/main repo-A-backend
-        B-ui-1     agent/B-ui-1     0298fb0  0      0       1 untracked  -   -     [TMP]/lanes/main repo-B-ui-1
-        B-ui-2     agent/B-ui-2     0298fb0  0      0       clean        -   -     [TMP]/lanes/main repo-B-ui-2
+        LANE       BRANCH           HEAD     AHEAD  BEHIND  DIRTY        OP  TASK  NEXT      PATH
+        A-backend  agent/A-backend  adacb09  1      0       clean        -   -     check     [TMP]/lanes/main repo-A-backend
+        B-ui-1     agent/B-ui-1     0298fb0  0      0       1 untracked  -   -     continue  [TMP]/lanes/main repo-B-ui-1
+        B-ui-2     agent/B-ui-2     0298fb0  0      0       clean        -   -     continue  [TMP]/lanes/main repo-B-ui-2
         --- stderr
         ahead/behind against origin/master
     "#);

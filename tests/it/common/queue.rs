@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 pub const Q: &str = "doc/queue.yaml";
 
 /// Every field a task has in `--json` output, in order.
-pub const FIELDS: [&str; 18] = [
+pub const FIELDS: [&str; 20] = [
     "id",
     "title",
     "role",
@@ -30,6 +30,8 @@ pub const FIELDS: [&str; 18] = [
     "merge_order",
     "description",
     "notes",
+    "blocked_reason",
+    "exception",
 ];
 
 /// A queue for the default roles. `{BASE}` becomes the initial commit, so A-0 is done on base.
