@@ -7,14 +7,14 @@ use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::git::short_sha;
 use crate::lane::next::{self, Next};
-use crate::queue::LaneWork;
-use std::collections::HashMap;
 use crate::lane::state::{self, LaneState};
+use crate::queue::LaneWork;
 use crate::sys::{clock, process};
 use crate::ui::table::Table;
 use crate::ui::{Report as Show, Ui};
 use clap::Args;
 use serde::Serialize;
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Duration;
 

@@ -186,9 +186,14 @@ pub fn decide(f: &Facts) -> Next {
             let reason = format!("{t} waits on unmet dependency {dependency} ({status})");
             next("waiting", Action::Blocked, Vec::new(), reason)
         }
-        LaneWork::Nothing if ahead > 0 || dirty || !f.has_queue => progress(f, None, dirty, ahead, behind, &next),
+        LaneWork::Nothing if ahead > 0 || dirty || !f.has_queue => {
+            progress(f, None, dirty, ahead, behind, &next)
+        }
         LaneWork::Nothing => {
-            let reason = format!("{} has no todo, in_progress or blocked task left", lane.role);
+            let reason = format!(
+                "{} has no todo, in_progress or blocked task left",
+                lane.role
+            );
             next(
                 "finished",
                 Action::Teardown,

@@ -233,7 +233,10 @@ mod tests {
         let mut pinned = task("B-1", "B", Status::Todo);
         pinned.lane = Some(2);
         let queue = q(vec![pinned]);
-        assert_eq!(lane_work(&queue, "B", Some(1), "agent/B-1"), LaneWork::Nothing);
+        assert_eq!(
+            lane_work(&queue, "B", Some(1), "agent/B-1"),
+            LaneWork::Nothing
+        );
         assert_eq!(
             lane_work(&queue, "B", Some(2), "agent/B-2"),
             LaneWork::Ready { task: "B-1".into() }

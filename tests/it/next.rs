@@ -80,7 +80,16 @@ fn a_lane_walks_its_whole_cycle_by_running_each_command() {
     let cmd = expect(&next(&env, "A-backend"), "idle", "claim", Some("A-1"));
     assert_eq!(
         cmd,
-        ["wt", "queue", "claim", "A-backend", "--task", "A-1", "--owner", "A-backend"]
+        [
+            "wt",
+            "queue",
+            "claim",
+            "A-backend",
+            "--task",
+            "A-1",
+            "--owner",
+            "A-backend"
+        ]
     );
     let with_owner = env.wt(&["next", "A-backend", "--owner", "agent-a", "--json"]);
     with_owner.ok();
@@ -171,7 +180,10 @@ fn blocked_waiting_and_conflicted_lanes_say_why_and_how() {
     let step = next(&env, "B-ui-1");
     assert!(expect(&step, "blocked", "blocked", Some("B-1")).is_empty());
     assert!(
-        step["reason"].as_str().unwrap().contains("blocked by A-1 (todo)"),
+        step["reason"]
+            .as_str()
+            .unwrap()
+            .contains("blocked by A-1 (todo)"),
         "{step}"
     );
 
@@ -192,7 +204,12 @@ fn blocked_waiting_and_conflicted_lanes_say_why_and_how() {
     env.commit_file(&other, "cmd/x.go", "base\n", "base side");
     env.git_at(&other, &["push", "-q", "origin", "HEAD:master"]);
     env.wt(&["sync", "A-backend", "--keep-conflict"]).code(4);
-    let cmd = expect(&next(&env, "A-backend"), "conflicted", "resolve", Some("A-1"));
+    let cmd = expect(
+        &next(&env, "A-backend"),
+        "conflicted",
+        "resolve",
+        Some("A-1"),
+    );
     assert_eq!(cmd[..2], ["git", "-C"]);
     assert_eq!(cmd[3..], ["rebase", "--continue"]);
     std::fs::write(lane.join("cmd/x.go"), "both\n").unwrap();
@@ -201,7 +218,8 @@ fn blocked_waiting_and_conflicted_lanes_say_why_and_how() {
     expect(&next(&env, "A-backend"), "idle", "claim", Some("A-1"));
 
     // After A-1 lands, B-1 is taken up again and B-2 can be claimed.
-    env.wt(&["queue", "claim", "A-backend", "--owner", "a"]).ok();
+    env.wt(&["queue", "claim", "A-backend", "--owner", "a"])
+        .ok();
     env.wt(&["merge", "A-backend"]).ok();
     let cmd = expect(&next(&env, "B-ui-1"), "blocked", "continue", Some("B-1"));
     assert_eq!(cmd, ["wt", "queue", "set", "B-1", "in_progress"]);
