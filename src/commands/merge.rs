@@ -5,11 +5,12 @@
 use super::LaneWords;
 use crate::config::Words;
 use crate::context::Context;
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::git::short_sha;
 use crate::lane::handoff::{CommitLine, FileLine};
-use crate::lane::merge::{self, MergeOptions, PlanStep, Refusal, Trail};
+use crate::lane::merge::{self, Many, MergeOptions, PlanStep, Refusal, Trail};
 use crate::lane::policy::Violation;
+use crate::ui::table::Table;
 use crate::ui::{Report, Ui};
 use clap::Args;
 use serde::Serialize;
@@ -28,15 +29,31 @@ pub struct MergeArgs {
     /// How many times to rebase and retry when base moves during the merge.
     #[arg(long, default_value_t = 3)]
     pub retries: u32,
+    /// Merge every lane that is ahead of base, clean, and has a claimed task, in queue order.
+    #[arg(long, conflicts_with = "dry_run")]
+    pub all: bool,
 }
 
 pub fn run(ctx: &Context, args: MergeArgs) -> Result<u8> {
     let cfg = ctx.config()?;
-    let lane = cfg.select_lane(&Words::parse(&args.lane.words)?)?;
+    let words = Words::parse(&args.lane.words)?;
     let opts = MergeOptions {
-        allow_test_removal: args.allow_test_removal,
+        allow_test_removal: args.allow_test_removal.clone(),
         retries: args.retries,
     };
+    if args.all || cfg.select_lanes(&words)?.len() > 1 {
+        if args.dry_run {
+            return Err(Error::usage("--dry-run plans the merge of one lane")
+                .hint("wt merge LANE --dry-run, once per lane"));
+        }
+        if args.all && !args.lane.words.is_empty() {
+            return Err(Error::usage(
+                "--all merges every ready lane; name no lane with it",
+            ));
+        }
+        return several(ctx, &words, args.all, &opts);
+    }
+    let lane = cfg.select_lane(&words)?;
     let mut trail = Trail::default();
     if args.dry_run {
         let base = ctx.base()?;
@@ -86,6 +103,64 @@ pub fn run(ctx: &Context, args: MergeArgs) -> Result<u8> {
         handoff: merged.handoff,
     });
     Ok(0)
+}
+
+/// `wt merge LANE LANE…` / `--all`: the lanes in the queue's order, one summary at the end.
+fn several(ctx: &Context, words: &Words, all: bool, opts: &MergeOptions) -> Result<u8> {
+    let cfg = ctx.config()?;
+    let named = cfg.select_lanes(words)?;
+    let _lock = ctx.lock("merge")?;
+    let base = ctx.base()?;
+    let site = ctx.site(&base)?;
+    let lanes = if all {
+        merge::all_ready(&site, &named)?
+    } else {
+        named
+    };
+    if lanes.is_empty() {
+        ctx.ui
+            .status("no lane is ahead of base, clean, and working on a claimed task");
+    }
+    let many = merge::merge_lanes(&site, &ctx.ui, &lanes, opts)?;
+    let code = many.exit_code();
+    ctx.ui.report(&Summaries {
+        many,
+        base_name: base.name.clone(),
+    });
+    Ok(code)
+}
+
+/// What `wt merge LANE LANE… --json` prints: one entry per lane, and base before and after.
+#[derive(Serialize)]
+struct Summaries {
+    #[serde(flatten)]
+    many: Many,
+    #[serde(skip)]
+    base_name: String,
+}
+
+impl Report for Summaries {
+    fn show(&self, ui: &Ui) {
+        let mut table = Table::new(&["LANE", "TASK", "RESULT", "REASON"]);
+        for l in &self.many.lanes {
+            let mut reason = l.reason.clone().unwrap_or_else(|| "-".to_string());
+            if let Some(adr) = &l.exception {
+                reason = format!("{reason} (claimed by exception: {adr})");
+            }
+            table.row(vec![
+                l.lane.clone(),
+                l.task.clone().unwrap_or_else(|| "-".to_string()),
+                l.result.to_string(),
+                reason,
+            ]);
+        }
+        for line in table.lines() {
+            ui.data(&line);
+        }
+        if let Some(after) = &self.many.base_after {
+            ui.data(&format!("{} is now {after}", self.base_name));
+        }
+    }
 }
 
 /// What `wt merge --json` prints after a merge.

@@ -30,6 +30,7 @@ pub mod change;
 pub mod edit;
 pub mod graph;
 pub mod lane_work;
+pub mod merge_order;
 pub mod model;
 pub mod parse;
 pub mod prose;

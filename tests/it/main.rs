@@ -24,6 +24,7 @@ mod init;
 mod layering;
 mod lock;
 mod merge;
+mod merge_many;
 mod next;
 mod policy;
 mod preflight;

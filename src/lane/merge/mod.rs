@@ -23,6 +23,7 @@
 //! itself, so the dry run cannot drift from the merge.
 
 mod gates;
+mod many;
 mod plan;
 mod real;
 
@@ -39,6 +40,7 @@ use crate::lane::{push, rebase, Events, Site};
 use serde::Serialize;
 use std::path::PathBuf;
 
+pub use many::{all_ready, merge_lanes, LaneOutcome, Many};
 pub use plan::PlanStep;
 
 /// What the merge may do beyond its defaults.
@@ -268,6 +270,11 @@ fn prepare(
             risks,
         },
     })
+}
+
+/// Whether an unfinished merge of `lane` left its journal.
+fn journal_of(site: &Site, lane: &Lane) -> bool {
+    journal::read(site.info, &lane.id).ok().flatten().is_some()
 }
 
 /// A commit id the journal recorded.
