@@ -98,6 +98,7 @@ pub fn run(ctx: &Context, args: MergeArgs) -> Result<u8> {
         base_before: j.base_before.clone(),
         base_after: j.tip.clone(),
         task: j.task.clone(),
+        risks: j.risks.clone(),
         commits: merged.commits,
         files: merged.files,
         handoff: merged.handoff,
@@ -176,6 +177,8 @@ struct Summary {
     base_before: String,
     base_after: String,
     task: Option<String>,
+    /// What the handoff records as risks (removed tests and why, a claim by exception).
+    risks: Vec<String>,
     commits: Vec<CommitLine>,
     files: Vec<FileLine>,
     #[serde(serialize_with = "crate::ui::lossy_path")]
@@ -212,6 +215,9 @@ impl Report for Summary {
         ui.data(&format!("files ({}):", self.files.len()));
         for f in &self.files {
             ui.data(&format!("  {}\t{}", f.status, f.path));
+        }
+        for r in &self.risks {
+            ui.data(&format!("risk: {r}"));
         }
         ui.data(&format!("{} is now {}", self.base_name, self.base_after));
     }

@@ -30,6 +30,10 @@ pub enum QueueCommand {
         /// Claim this task instead of the next ready one.
         #[arg(long)]
         task: Option<String>,
+        /// Claim --task before its dependencies are done, under this accepted ADR (repo-relative
+        /// path on base naming the task, with a reason and a rollback plan).
+        #[arg(long, value_name = "PATH")]
+        exception: Option<String>,
     },
     /// Set a task's status: todo, in_progress or blocked (done is set by `wt merge`).
     Set {
@@ -39,9 +43,12 @@ pub enum QueueCommand {
         /// Record NAME as the task's owner with the new status.
         #[arg(long, value_name = "NAME")]
         owner: Option<String>,
-        /// The task that blocks this one (needed for blocked).
+        /// The task that blocks this one (blocked needs --by or --reason).
         #[arg(long, value_name = "ID")]
         by: Option<String>,
+        /// Why it is blocked when no task blocks it, e.g. "awaiting ADR doc/…/0007-x.md".
+        #[arg(long, value_name = "TEXT")]
+        reason: Option<String>,
     },
     /// Show every task, or one.
     Show {
@@ -76,8 +83,18 @@ pub enum GraphFormat {
 pub fn run(ctx: &Context, cmd: QueueCommand) -> Result<u8> {
     match cmd {
         QueueCommand::Ready { lane } => ready(ctx, &lane),
-        QueueCommand::Claim { lane, owner, task } => claim(ctx, &lane, owner, task),
-        QueueCommand::Set { words, owner, by } => set(ctx, &words, owner, by),
+        QueueCommand::Claim {
+            lane,
+            owner,
+            task,
+            exception,
+        } => claim(ctx, &lane, owner, task, exception),
+        QueueCommand::Set {
+            words,
+            owner,
+            by,
+            reason,
+        } => set(ctx, &words, owner, by, reason),
         QueueCommand::Show { id } => show(ctx, id.as_deref()),
         QueueCommand::Validate { strict } => validate(ctx, strict),
         QueueCommand::Graph { format, role } => graph(ctx, format, role.as_deref()),
@@ -135,6 +152,7 @@ fn claim(
     lane_words: &LaneWords,
     owner: Option<String>,
     task: Option<String>,
+    exception: Option<String>,
 ) -> Result<u8> {
     let cfg = ctx.config()?;
     let words = Words::parse(&lane_words.words)?;
@@ -154,8 +172,38 @@ fn claim(
     }
     let _lock = ctx.lock("queue claim")?;
     let now = crate::sys::clock::now();
-    let plan = |q: &Queue| {
-        queue::plan_claim(
+    let adr = match (&exception, &task) {
+        (None, _) => None,
+        (Some(_), None) => {
+            return Err(
+                Error::usage("--exception claims one named task").hint(format!(
+                    "wt queue claim {} --task ID --exception PATH",
+                    lane.id
+                )),
+            )
+        }
+        (Some(path), Some(id)) => {
+            let repo = ctx.repo()?.open()?;
+            Some(crate::lane::exception::judge(
+                &repo,
+                &ctx.base()?,
+                id,
+                path,
+            )?)
+        }
+    };
+    let plan = |q: &Queue| match (&adr, &task) {
+        (Some(path), Some(id)) => queue::exception::plan_claim_by_exception(
+            q,
+            &lane.role,
+            lane.index,
+            &lane.branch,
+            &owner,
+            id,
+            path,
+            &now,
+        ),
+        _ => queue::plan_claim(
             q,
             &lane.role,
             lane.index,
@@ -163,7 +211,7 @@ fn claim(
             &owner,
             task.as_deref(),
             &now,
-        )
+        ),
     };
     let applied = change(ctx, plan, Status::InProgress)?;
     report_change(
@@ -173,7 +221,13 @@ fn claim(
     )
 }
 
-fn set(ctx: &Context, words: &[String], owner: Option<String>, by: Option<String>) -> Result<u8> {
+fn set(
+    ctx: &Context,
+    words: &[String],
+    owner: Option<String>,
+    by: Option<String>,
+    reason: Option<String>,
+) -> Result<u8> {
     let w = Words::parse(words)?;
     let (id, status) = match (w.task.clone(), w.status.clone(), w.plain.as_slice()) {
         (Some(id), Some(st), []) => (id, st),
@@ -191,7 +245,17 @@ fn set(ctx: &Context, words: &[String], owner: Option<String>, by: Option<String
     })?;
     let owner = owner.or(w.owner.clone());
     let _lock = ctx.lock("queue set")?;
-    let plan = |q: &Queue| queue::plan_set(q, &id, status, owner.as_deref(), by.as_deref());
+    if reason.is_some() && (status != Status::Blocked || by.is_some()) {
+        return Err(
+            Error::usage("--reason goes with `blocked`, instead of --by").hint(format!(
+                "wt queue set {id} blocked --reason \"awaiting ADR …\""
+            )),
+        );
+    }
+    let plan = |q: &Queue| match &reason {
+        Some(r) => queue::exception::plan_block_with_reason(q, &id, r),
+        None => queue::plan_set(q, &id, status, owner.as_deref(), by.as_deref()),
+    };
     let applied = change(ctx, plan, status)?;
     report_change(ctx, &applied, &format!("{id} is now {}", status.as_str()))
 }

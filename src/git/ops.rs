@@ -197,6 +197,14 @@ fn in_a_remote_ref(repo: &Repository, commit: Oid) -> bool {
         .any(|tip| is_ancestor(repo, commit, tip))
 }
 
+/// The bytes of `path` (repo-relative) in the tree of `commit`; None when it has no such file.
+pub fn file_at(repo: &Repository, commit: Oid, path: &str) -> Option<Vec<u8>> {
+    let tree = repo.find_commit(commit).ok()?.tree().ok()?;
+    let entry = tree.get_path(Path::new(path)).ok()?;
+    let blob = entry.to_object(repo).ok()?.into_blob().ok()?;
+    Some(blob.content().to_vec())
+}
+
 /// `ancestor` is `descendant` or one of its ancestors.
 pub fn is_ancestor(repo: &Repository, ancestor: Oid, descendant: Oid) -> bool {
     ancestor == descendant

@@ -76,6 +76,9 @@ impl<'a> Subject<'a> {
         self.task_id = task.map(|t| t.id.clone());
         self.status = task.map(|t| t.status.clone());
         self.depends_on_satisfied = task.map(|t| t.depends_on_satisfied);
+        if let Some(adr) = task.and_then(|t| t.exception.as_ref()) {
+            self.risks.push(crate::lane::exception::risk_line(adr));
+        }
         self
     }
 }

@@ -136,13 +136,21 @@ pub fn decide(f: &Facts) -> Next {
             task: t,
             unmet,
             exception,
+            merges_after,
         } => {
             if let (Some((dep, status)), None) = (unmet.first(), exception) {
                 let reason = format!("{t} depends on {dep}, which is {status}, not done");
                 let command = argv(&[WT, "queue", "set", t, "blocked", "--by", dep]);
                 return next("blocked", Action::Blocked, command, reason);
             }
-            progress(f, Some(t), dirty, ahead, behind, &next)
+            let step = progress(f, Some(t), dirty, ahead, behind, &next);
+            match merges_after.first() {
+                Some(first) if step.action == Action::Merge => {
+                    let reason = format!("{t} merges after {first}, which is not done");
+                    next("waiting", Action::Blocked, Vec::new(), reason)
+                }
+                _ => step,
+            }
         }
         LaneWork::Resume { task: t, claimed } => {
             let (command, how) = if *claimed {

@@ -15,7 +15,12 @@ use std::collections::HashMap;
 /// Every problem of the queue, with `merged_commit`s checked against base's tip.
 pub fn problems(repo: &Repository, base_tip: Option<Oid>, q: &Queue) -> Vec<queue::Problem> {
     let on_base = |commit: &str| -> Option<bool> { ops::commit_on(repo, commit, base_tip?) };
-    queue::validate(q, &on_base)
+    let mut found = queue::validate(q, &on_base);
+    let adr_exists =
+        |path: &str| -> Option<bool> { Some(ops::file_at(repo, base_tip?, path).is_some()) };
+    found.extend(queue::exception::missing_exceptions(q, &adr_exists));
+    found.sort_by_key(|p| p.line.unwrap_or(u32::MAX));
+    found
 }
 
 /// What the queue holds for each lane (`lane id -> work`), for `wt status` and `wt next`.
@@ -193,6 +198,12 @@ pub struct ClaimedTask {
     /// Every `depends_on` task is done.
     pub depends_on_satisfied: bool,
     pub acceptance_checks: Vec<String>,
+    /// V2: siblings with a lower `merge_order` that are not done (`S-1 (merge_order 1, todo)`).
+    pub earlier_siblings: Vec<String>,
+    /// V2: children of this task that are not done.
+    pub open_children: Vec<String>,
+    /// The ADR it was claimed under before its dependencies were done.
+    pub exception: Option<String>,
 }
 
 /// The lane's claimed (in_progress) task, if a queue is configured and it has one.
@@ -215,6 +226,15 @@ fn claimed(q: &Queue, task: &Task) -> ClaimedTask {
         depends_on: task.depends_on.clone(),
         depends_on_satisfied: queue::unmet_dependencies(q, task).is_empty(),
         acceptance_checks: task.acceptance_checks.clone(),
+        earlier_siblings: queue::family::earlier_siblings_open(q, task)
+            .into_iter()
+            .map(queue::family::describe)
+            .collect(),
+        open_children: queue::family::open_children(q, &task.id)
+            .into_iter()
+            .map(queue::family::describe)
+            .collect(),
+        exception: task.exception.clone(),
     }
 }
 

@@ -18,6 +18,9 @@ pub enum LaneWork {
         unmet: Vec<(String, String)>,
         #[serde(default)]
         exception: Option<String>,
+        /// V2: what must merge before it (lower siblings, or its children), not done yet.
+        #[serde(default)]
+        merges_after: Vec<String>,
     },
     /// A `blocked` task of this lane whose blocker is done: take it up again. `claimed`: it has
     /// the lane's branch (resume it), else it was never claimed (release it to todo).
@@ -81,10 +84,17 @@ pub fn lane_work(queue: &Queue, role: &str, lane: Option<u32>, branch: &str) -> 
             .into_iter()
             .map(|(d, s)| (d.to_string(), status_text(s)))
             .collect();
+        let mut merges_after: Vec<String> = super::family::earlier_siblings_open(queue, t)
+            .into_iter()
+            .chain(super::family::open_children(queue, &t.id))
+            .map(super::family::describe)
+            .collect();
+        merges_after.dedup();
         return LaneWork::Claimed {
             task: t.id.clone(),
             unmet,
             exception: t.exception.clone(),
+            merges_after,
         };
     }
     let status_of = |id: &str| queue.task(id).map(|t| t.status);
@@ -174,6 +184,7 @@ mod tests {
                     ("Z".into(), "unknown".into())
                 ],
                 exception: None,
+                merges_after: Vec::new(),
             }
         );
     }

@@ -14,6 +14,8 @@ pub enum After {
     DependsOn,
     /// Both are children of one parent and the earlier one has the lower `merge_order`.
     MergeOrder,
+    /// The later task is the parent of the earlier one (a parent lands after its children).
+    Parent,
 }
 
 impl After {
@@ -21,6 +23,7 @@ impl After {
         match self {
             After::DependsOn => "depends on",
             After::MergeOrder => "comes after (merge_order)",
+            After::Parent => "is the parent of",
         }
     }
 }
@@ -35,6 +38,9 @@ pub fn after(queue: &Queue, earlier: &str, later: &str) -> Option<After> {
     };
     if depends_through(queue, l, earlier) {
         return Some(After::DependsOn);
+    }
+    if e.parent_id.as_deref() == Some(later) {
+        return Some(After::Parent);
     }
     match (&e.parent_id, &l.parent_id, e.merge_order, l.merge_order) {
         (Some(pe), Some(pl), Some(oe), Some(ol)) if pe == pl && oe < ol => Some(After::MergeOrder),

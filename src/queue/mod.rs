@@ -28,6 +28,8 @@ mod yaml;
 pub mod cache;
 pub mod change;
 pub mod edit;
+pub mod exception;
+pub mod family;
 pub mod graph;
 pub mod lane_work;
 pub mod merge_order;

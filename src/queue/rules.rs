@@ -102,7 +102,7 @@ impl From<RuleError> for Error {
 /// (V2), a task pinned to another lane is left out; a task without `lane` suits any lane.
 pub fn ready<'q>(queue: &'q Queue, role: &str, lane: Option<u32>) -> Vec<&'q Task> {
     let status = status_index(queue);
-    queue
+    let mut tasks: Vec<&Task> = queue
         .tasks
         .iter()
         .filter(|t| t.status == Status::Todo && t.role == role && lane_matches(t, lane))
@@ -111,7 +111,10 @@ pub fn ready<'q>(queue: &'q Queue, role: &str, lane: Option<u32>) -> Vec<&'q Tas
                 .iter()
                 .all(|d| status.get(d.as_str()) == Some(&Status::Done))
         })
-        .collect()
+        .collect();
+    // why: V2 children of one parent are listed in the order they will merge.
+    super::family::children_in_merge_order(&mut tasks);
+    tasks
 }
 
 /// The task a lane is working on: the first `in_progress` task occupying it.
@@ -467,6 +470,18 @@ pub fn plan_done(
 ) -> Result<Plan, RuleError> {
     check_arg("merged commit", merged_commit, NameKind::Commit)?;
     let task = find(queue, id)?;
+    let open = super::family::open_children(queue, id);
+    if task.status != Status::Done && !open.is_empty() {
+        let names: Vec<String> = open.iter().map(|t| super::family::describe(t)).collect();
+        let message = format!(
+            "{id} cannot be done while its children are not: {}",
+            names.join(", ")
+        );
+        return Err(RuleError::refused(
+            message,
+            "merge the children first (`wt merge LANE…` lands them in merge_order)",
+        ));
+    }
     let message = format!("queue: {id} done ({merged_commit})");
     match task.status {
         Status::Done if task.merged_commit.as_deref() == Some(merged_commit) => Ok(Plan {

@@ -34,6 +34,10 @@ pub enum ProblemKind {
     MissingMergedCommit,
     CommitNotOnBase,
     NoAcceptanceChecks,
+    UnknownParent,
+    ParentCycle,
+    DuplicateMergeOrder,
+    MissingException,
 }
 
 /// Every problem at once, in file order. `is_on_base(commit)` answers whether a commit is on
@@ -58,6 +62,7 @@ pub fn validate(queue: &Queue, is_on_base: &dyn Fn(&str) -> Option<bool>) -> Vec
     }
     lane_conflicts(queue, &mut problems);
     cycles(queue, &index, &mut problems);
+    problems.extend(super::family::problems(queue));
     problems.sort_by_key(|p| p.line.unwrap_or(u32::MAX));
     problems
 }
@@ -163,9 +168,10 @@ fn blocked_state(task: &Task, index: &HashMap<&str, usize>, report: &mut Report)
     let id = &task.id;
     let fix = format!("name the blocker: `wt queue set {id} blocked --by OTHER`");
     match task.blocked_by.as_deref() {
+        None if task.blocked_reason.is_some() => {}
         None => report(
             ProblemKind::MissingBlockedBy,
-            format!("{id} is blocked without blocked_by"),
+            format!("{id} is blocked without blocked_by or blocked_reason"),
             &fix,
         ),
         Some(by) if by == id => report(

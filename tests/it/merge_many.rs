@@ -53,9 +53,7 @@ tasks:
   - id: E
     title: Claimed by exception
     role: C-ops
-    status: in_progress
-    owner: c
-    branch: agent/C-ops
+    status: todo
     depends_on: [D]
     acceptance_checks: ["true"]
   - id: S-2
@@ -90,9 +88,28 @@ const LANES: [(&str, &str, &str); 4] = [
 /// The wrong order: E before D, S-2 before S-1.
 const WRONG: [&str; 4] = ["C-ops", "B-ui-2", "B-ui-1", "A-backend"];
 
+/// An accepted ADR for claiming E before D is done.
+pub const ADR: &str = "doc/architecture/adr/0001-e-early.md";
+pub const ADR_TEXT: &str = "# 0001: start E before D lands\n\nStatus: accepted\nTask: E\n\n## Reason\n\nOps needs it for the release.\n\n## Rollback plan\n\nRevert E's commits.\n";
+
 fn world(a_checks: &str) -> Env {
     let env = Env::with_config(&config(a_checks));
+    env.write(ADR, ADR_TEXT);
+    env.git(&["add", ADR]);
+    env.git(&["commit", "-q", "-m", "ADR 0001"]);
     put_queue(&env, &env.main, QUEUE);
+    env.wt(&[
+        "queue",
+        "claim",
+        "C-ops",
+        "--owner",
+        "c",
+        "--task",
+        "E",
+        "--exception",
+        ADR,
+    ])
+    .ok();
     for (lane, file, msg) in LANES {
         env.wt(&["setup", lane]).ok();
         env.commit_file(&env.lane(lane), file, &format!("{msg}\n"), msg);
@@ -155,6 +172,7 @@ fn lanes_named_in_the_wrong_order_land_in_the_queue_order() {
         ]
     );
     assert_eq!(v["base_after"], remote_rev(&env, "refs/heads/master"));
+    assert_eq!(v["lanes"][3]["exception"], ADR);
     assert_eq!(wt_files(&env, "handoffs").len(), 4);
 }
 

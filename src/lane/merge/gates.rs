@@ -64,6 +64,29 @@ pub fn dependencies_done(task: Option<&ClaimedTask>) -> Result<()> {
     }
 }
 
+/// V2: a child lands after its siblings with a lower `merge_order`, and a parent after all of
+/// its children (so it is never marked done before them).
+pub fn family_order(task: Option<&ClaimedTask>) -> Result<()> {
+    let Some(t) = task else { return Ok(()) };
+    if let Some(first) = t.earlier_siblings.first() {
+        return Err(Error::refused(format!(
+            "task {} merges after its sibling {first}, which is not done; nothing was changed",
+            t.id
+        ))
+        .details(t.earlier_siblings.iter().skip(1).cloned())
+        .hint("merge the sibling's lane first, or name both lanes in one `wt merge` (it lands them in merge_order)"));
+    }
+    if !t.open_children.is_empty() {
+        return Err(Error::refused(format!(
+            "task {} is a parent whose children are not all done ({}); a parent merges last; nothing was changed",
+            t.id,
+            t.open_children.join(", ")
+        ))
+        .hint("merge the children's lanes first (`wt merge LANE…` lands them in merge_order)"));
+    }
+    Ok(())
+}
+
 /// Step 2: base is checked out in the main checkout, with no change and no operation there.
 pub fn main_checkout_ready(info: &RepoInfo, base: &BaseRef) -> Result<()> {
     let repo = info.open()?;

@@ -12,7 +12,7 @@ use crate::error::Result;
 use crate::git::ops;
 use crate::lane::state;
 use crate::lane::{Events, Site};
-use crate::queue::merge_order::{self, After};
+use crate::queue::merge_order;
 use crate::queue::{self, Queue};
 use serde::Serialize;
 
@@ -125,10 +125,7 @@ pub fn merge_lanes(
                 .find_map(|(f, fl)| merge_order::after(q, f, &t.id).map(|why| (why, *f, *fl)))
         });
         if let Some((why, f, fl)) = held {
-            let what = match why {
-                After::DependsOn => "depends on",
-                After::MergeOrder => "comes after (merge_order)",
-            };
+            let what = why.as_str();
             let t = task.map_or("", |t| t.id.as_str());
             outcome.result = "skipped";
             outcome.reason = Some(format!("{t} {what} {f} ({fl}), which was not merged"));

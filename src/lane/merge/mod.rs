@@ -164,6 +164,7 @@ fn walk(
     let task = task::claimed_task(site.info, site.cfg, lane)?;
     w.step(1, &format!("preflight {}", lane.id));
     gates::dependencies_done(task.as_ref())?;
+    gates::family_order(task.as_ref())?;
     let mut ready = gates::preflight_lane(site, lane)?;
     w.note(1, format!("preflight {}: ok", lane.id));
     w.step(2, "main checkout");
@@ -235,7 +236,10 @@ fn prepare(
         return Err(undo(refused));
     }
     w.note(4, "policies: no violation".to_string());
-    let risks = gates::handoff_risks(reason, &outcome);
+    let mut risks = gates::handoff_risks(reason, &outcome);
+    if let Some(adr) = task.and_then(|t| t.exception.as_ref()) {
+        risks.push(crate::lane::exception::risk_line(adr));
+    }
     for r in &risks {
         w.note(4, format!("recorded in the handoff: {r}"));
     }
