@@ -188,6 +188,7 @@ fn help_lists_commands_in_the_playbook_order() {
             "check",
             "review",
             "merge",
+            "next",
             "exec",
             "handoff",
             "path",
