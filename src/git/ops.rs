@@ -197,6 +197,16 @@ fn in_a_remote_ref(repo: &Repository, commit: Oid) -> bool {
         .any(|tip| is_ancestor(repo, commit, tip))
 }
 
+/// The command a person runs in `worktree` to go on with `operation` (`rebase`, `merge`,
+/// `cherry-pick`, `revert`) once its conflicts are fixed: shown by `wt next`, never run by wt.
+pub fn continue_command(worktree: &Path, operation: &str) -> Vec<String> {
+    let dir = worktree.to_string_lossy().into_owned();
+    ["git", "-C", &dir, operation, "--continue"]
+        .iter()
+        .map(|w| w.to_string())
+        .collect()
+}
+
 /// The bytes of `path` (repo-relative) in the tree of `commit`; None when it has no such file.
 pub fn file_at(repo: &Repository, commit: Oid, path: &str) -> Option<Vec<u8>> {
     let tree = repo.find_commit(commit).ok()?.tree().ok()?;

@@ -126,7 +126,7 @@ pub fn decide(f: &Facts) -> Next {
         let reason = format!(
             "a {verb} is in progress in {path}: fix the conflicts, `git add` them, then continue (or `git -C {path} {verb} --abort`)"
         );
-        let command = argv(&["git", "-C", &path, verb, "--continue"]);
+        let command = crate::git::ops::continue_command(&lane.path, verb);
         return next("conflicted", Action::Resolve, command, reason);
     }
     let dirty = st.dirty.as_ref().is_some_and(|d| !d.is_clean());
