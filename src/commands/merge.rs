@@ -110,7 +110,8 @@ pub fn run(ctx: &Context, args: MergeArgs) -> Result<u8> {
 fn several(ctx: &Context, words: &Words, all: bool, opts: &MergeOptions) -> Result<u8> {
     let cfg = ctx.config()?;
     let named = cfg.select_lanes(words)?;
-    let _lock = ctx.lock("merge")?;
+    // why: each lane's merge takes that lane's lock, and the repository lock around all but
+    // its checks, as `wt merge LANE` does.
     let base = ctx.base()?;
     let site = ctx.site(&base)?;
     let lanes = if all {

@@ -14,6 +14,7 @@ use crate::lane::state;
 use crate::lane::{Events, Site};
 use crate::queue::merge_order;
 use crate::queue::{self, Queue};
+use crate::sys::lock::RepoLock;
 use serde::Serialize;
 
 /// What happened to one lane of a several-lane merge.
@@ -152,7 +153,8 @@ pub fn merge_lanes(
         }
         events.status(&format!("[{}/{}] merging {}", n + 1, order.len(), lane.id));
         let mut trail = Trail::default();
-        match merge(site, events, lane, opts, &mut trail) {
+        let held = lane_lock(site, events, lane);
+        match held.and_then(|_lane| merge(site, events, lane, opts, &mut trail)) {
             Ok(m) => {
                 events.success(&format!("merged {}", lane.id));
                 outcome.base_after = Some(m.journal.tip.clone());
@@ -174,6 +176,26 @@ pub fn merge_lanes(
         base_before,
         base_after: base_tip(),
     })
+}
+
+/// The lane's own lock, held for its whole merge (the merge takes the repository lock itself
+/// around all but the lane's checks).
+fn lane_lock(site: &Site, events: &dyn Events, lane: &Lane) -> Result<RepoLock> {
+    let dir = site.info.common_dir.join("wt");
+    let wait = site.wait;
+    RepoLock::lane(
+        &dir,
+        &lane.id,
+        wait,
+        &format!("merge {}", lane.id),
+        |holder| {
+            events.status(&format!(
+                "waiting up to {}s for lane {} ({holder})",
+                wait.as_secs(),
+                lane.id
+            ))
+        },
+    )
 }
 
 /// A lane with no merge journal whose head base already has: nothing to do, and nothing to hold
