@@ -6,9 +6,10 @@ use super::LaneWords;
 use crate::config::{Config, Words};
 use crate::context::Context;
 use crate::error::{Error, Result};
-use crate::lane::task::problems;
+use crate::lane::task::{problems, role_lanes};
+use crate::queue::model::Field;
 use crate::queue::store::{self, Applied, QueueFile};
-use crate::queue::{self, Queue, Status, Task, TaskList};
+use crate::queue::{self, FieldValue, Queue, Severity, Status, Task, TaskList};
 use crate::ui::table::Table;
 use clap::Subcommand;
 
@@ -46,7 +47,7 @@ pub enum QueueCommand {
         /// The task that blocks this one (blocked needs --by or --reason).
         #[arg(long, value_name = "ID")]
         by: Option<String>,
-        /// Why it is blocked when no task blocks it, e.g. "awaiting ADR doc/…/0007-x.md".
+        /// Why it is blocked, in words (stored as blocked_reason).
         #[arg(long, value_name = "TEXT")]
         reason: Option<String>,
     },
@@ -56,12 +57,15 @@ pub enum QueueCommand {
         #[arg(value_name = "ID")]
         id: Option<String>,
     },
-    /// Check the queue and list every problem (exit 1 if any).
+    /// Check the queue and list every problem with its line (exit 1 on errors; warnings
+    /// exit 0 unless --strict).
     Validate {
-        /// Warnings (acceptance checks that are prose, not commands) count as problems.
+        /// Warnings fail too.
         #[arg(long)]
         strict: bool,
     },
+    /// Append a new task in the file's own style, checked like the rest of the queue.
+    Add(AddArgs),
     /// Draw the tasks' dependencies: one node per task, coloured by state, one edge per
     /// dependency (Mermaid renders as-is in Markdown on a code forge).
     Graph {
@@ -78,6 +82,37 @@ pub enum QueueCommand {
 pub enum GraphFormat {
     Mermaid,
     Dot,
+}
+
+#[derive(clap::Args, Debug)]
+pub struct AddArgs {
+    /// The new task's id.
+    #[arg(value_name = "ID")]
+    id: String,
+    /// What the task is, in a line.
+    #[arg(long)]
+    title: String,
+    /// A role of lanes.toml.
+    #[arg(long)]
+    role: String,
+    /// V2: the lane of the role that must take it (any lane when left out).
+    #[arg(long)]
+    lane: Option<u32>,
+    /// A task that must be done first (repeat for more).
+    #[arg(long = "depends-on", value_name = "ID")]
+    depends_on: Vec<String>,
+    /// An acceptance check, a shell command (repeat for more).
+    #[arg(long = "check", value_name = "CMD")]
+    checks: Vec<String>,
+    /// Lower is taken first (default: [queue] default_priority).
+    #[arg(long)]
+    priority: Option<u32>,
+    /// The team's kind of work: epic, story, task, bug, spike...
+    #[arg(long)]
+    kind: Option<String>,
+    /// Any other field, as the team names it (repeat for more).
+    #[arg(long = "field", value_name = "KEY=VALUE")]
+    fields: Vec<String>,
 }
 
 pub fn run(ctx: &Context, cmd: QueueCommand) -> Result<u8> {
@@ -98,6 +133,7 @@ pub fn run(ctx: &Context, cmd: QueueCommand) -> Result<u8> {
         QueueCommand::Show { id } => show(ctx, id.as_deref()),
         QueueCommand::Validate { strict } => validate(ctx, strict),
         QueueCommand::Graph { format, role } => graph(ctx, format, role.as_deref()),
+        QueueCommand::Add(args) => add(ctx, args),
     }
 }
 
@@ -142,8 +178,18 @@ fn ready(ctx: &Context, lane: &LaneWords) -> Result<u8> {
     let cfg = ctx.config()?;
     let (role, index) = role_and_lane(cfg, &Words::parse(&lane.words)?)?;
     let file = load(ctx)?;
-    let tasks = queue::ready(&file.queue, &role, index);
-    print_tasks(ctx, tasks);
+    let lanes = cfg
+        .roles
+        .iter()
+        .find(|r| r.name == role)
+        .and_then(|r| r.lanes);
+    // why: a task pinned to a lane its role does not have can never be claimed; `validate`
+    // names it, and `ready` does not offer it.
+    let tasks = queue::ready(&file.queue, &role, index)
+        .into_iter()
+        .filter(|t| t.lane.is_none_or(|n| lanes.is_some_and(|max| n <= max)))
+        .collect();
+    print_tasks(ctx, &file.queue, tasks);
     Ok(0)
 }
 
@@ -245,16 +291,15 @@ fn set(
     })?;
     let owner = owner.or(w.owner.clone());
     let _lock = ctx.lock("queue set")?;
-    if reason.is_some() && (status != Status::Blocked || by.is_some()) {
-        return Err(
-            Error::usage("--reason goes with `blocked`, instead of --by").hint(format!(
-                "wt queue set {id} blocked --reason \"awaiting ADR …\""
-            )),
-        );
-    }
-    let plan = |q: &Queue| match &reason {
-        Some(r) => queue::exception::plan_block_with_reason(q, &id, r),
-        None => queue::plan_set(q, &id, status, owner.as_deref(), by.as_deref()),
+    let plan = |q: &Queue| {
+        queue::plan_set_reason(
+            q,
+            &id,
+            status,
+            owner.as_deref(),
+            by.as_deref(),
+            reason.as_deref(),
+        )
     };
     let applied = change(ctx, plan, status)?;
     report_change(ctx, &applied, &format!("{id} is now {}", status.as_str()))
@@ -288,22 +333,38 @@ fn report_change(ctx: &Context, applied: &Applied, what: &str) -> Result<u8> {
 
 fn show(ctx: &Context, id: Option<&str>) -> Result<u8> {
     let file = load(ctx)?;
-    let tasks: Vec<&Task> = match id {
-        None => file.queue.tasks.iter().collect(),
-        Some(id) => vec![file.queue.task(id).ok_or_else(|| {
-            Error::usage(format!("no task {id} in the queue")).hint("wt queue show lists them")
-        })?],
-    };
-    print_tasks(ctx, tasks);
+    let q = &file.queue;
+    match id {
+        None if ctx.ui.json_mode() => ctx.ui.json(&TaskList::all(q)),
+        None => print_tasks(ctx, q, q.tasks.iter().collect()),
+        Some(id) => {
+            let task = q
+                .task(id)
+                .or_else(|| q.archived(id).map(|(_, t)| t))
+                .ok_or_else(|| {
+                    Error::usage(format!("no task {id} in the queue"))
+                        .hint("wt queue show lists them")
+                })?;
+            print_tasks(ctx, q, vec![task]);
+        }
+    }
     Ok(0)
 }
 
-fn print_tasks(ctx: &Context, tasks: Vec<&Task>) {
+fn print_tasks(ctx: &Context, queue: &Queue, tasks: Vec<&Task>) {
     if ctx.ui.json_mode() {
-        ctx.ui.json(&TaskList { tasks });
+        ctx.ui.json(&TaskList::some(tasks));
         return;
     }
-    let mut table = Table::new(&["ID", "STATUS", "ROLE", "OWNER", "DEPENDS_ON", "TITLE"]);
+    let mut table = Table::new(&[
+        "ID",
+        "STATUS",
+        "PRIORITY",
+        "ROLE",
+        "OWNER",
+        "DEPENDS_ON",
+        "TITLE",
+    ]);
     for t in &tasks {
         let role = match t.lane {
             Some(n) => format!("{}:{n}", t.role),
@@ -317,6 +378,7 @@ fn print_tasks(ctx: &Context, tasks: Vec<&Task>) {
         table.row(vec![
             t.id.clone(),
             t.status.as_str().to_string(),
+            queue.priority_of(t).to_string(),
             role,
             t.owner.clone().unwrap_or_else(|| "-".into()),
             deps,
@@ -333,78 +395,180 @@ fn print_tasks(ctx: &Context, tasks: Vec<&Task>) {
 }
 
 fn validate(ctx: &Context, strict: bool) -> Result<u8> {
-    let file = load(ctx)?;
+    let cfg = ctx.config()?;
+    let (file, findings, archived) = store::load_all(ctx.repo()?, store::config(cfg)?)?;
     let repo = ctx.repo()?.open()?;
-    let problems = problems(&repo, ctx.base()?.tip(&repo), &file.queue);
-    let warnings = prose_warnings(&ctx.repo()?.main, &file.queue);
-    let failed = !problems.is_empty() || (strict && !warnings.is_empty());
+    let roles = role_lanes(cfg);
+    let tip = ctx.base()?.tip(&repo);
+    let mut problems = problems(&repo, tip, &file.queue, &findings, Some(&roles));
+    problems.extend(prose_warnings(&ctx.repo()?.main, &file.queue));
+    problems.sort_by_key(|p| (p.file.is_some(), p.line.unwrap_or(u32::MAX)));
+    problems.extend(archived);
+    let errors = problems
+        .iter()
+        .filter(|p| p.severity == Severity::Error)
+        .count();
+    let warnings = problems.len() - errors;
+    let failed = errors > 0 || (strict && warnings > 0);
+    let rel = file.rel.display().to_string();
     if ctx.ui.json_mode() {
-        ctx.ui.json(&serde_json::json!({ "ok": !failed, "tasks": file.queue.tasks.len(), "problems": problems, "warnings": warnings }));
-        return Ok(if failed { 1 } else { 0 });
-    }
-    let at = |line: Option<u32>| {
-        line.map(|l| format!("{}:{l}: ", file.rel.display()))
-            .unwrap_or_default()
-    };
-    for p in &problems {
-        ctx.ui.data(&format!("{}{}", at(p.line), p.message));
-        if !p.fix.is_empty() {
-            ctx.ui.data(&format!("    fix: {}", p.fix));
-        }
-    }
-    for w in &warnings {
-        let label = if strict { "error" } else { "warning" };
-        ctx.ui
-            .data(&format!("{}{label}: {}", at(w.line), w.message));
-        ctx.ui.data(&format!("    fix: {}", w.fix));
-    }
-    if problems.is_empty() && warnings.is_empty() {
+        let listed: Vec<&queue::Problem> = problems
+            .iter()
+            .filter(|p| p.severity == Severity::Warning)
+            .collect();
+        ctx.ui.json(&serde_json::json!({ "ok": !failed, "tasks": file.queue.tasks.len(), "errors": errors, "problems": problems, "warnings": listed }));
+    } else if problems.is_empty() {
         ctx.ui.success(&format!(
-            "{}: {} tasks, no problems",
-            file.rel.display(),
+            "{rel}: {} tasks, no problems",
             file.queue.tasks.len()
         ));
     } else {
-        let mut line = format!("{} problem(s)", problems.len());
-        if !warnings.is_empty() {
-            line.push_str(&format!(", {} warning(s)", warnings.len()));
-            if strict {
-                line.push_str(" (errors under --strict)");
+        for p in &problems {
+            let in_file = p.file.as_deref().unwrap_or(&rel);
+            let at = p
+                .line
+                .map(|l| format!("{in_file}:{l}: "))
+                .unwrap_or_default();
+            let severity = match p.severity {
+                Severity::Error => "",
+                Severity::Warning if strict => "error: ",
+                Severity::Warning => "warning: ",
+            };
+            ctx.ui.data(&format!("{at}{severity}{}", p.message));
+            if !p.fix.is_empty() {
+                ctx.ui.data(&format!("    fix: {}", p.fix));
             }
         }
-        ctx.ui.status(&line);
+        ctx.ui
+            .status(&format!("{errors} error(s), {warnings} warning(s)"));
     }
-    Ok(if failed { 1 } else { 0 })
+    Ok(u8::from(failed))
 }
 
-/// A warning of `wt queue validate`: an acceptance check that is prose, not a command.
-#[derive(serde::Serialize)]
-struct Warning {
-    kind: &'static str,
-    task: String,
-    line: Option<u32>,
-    check: String,
-    message: String,
-    fix: String,
-}
-
-/// Every acceptance check of an open task whose first word cannot run, judged in the main
-/// checkout.
-fn prose_warnings(main: &std::path::Path, q: &crate::queue::Queue) -> Vec<Warning> {
+/// Acceptance checks of open tasks that read as prose, not commands: warnings (errors under
+/// `--strict`).
+fn prose_warnings(main: &std::path::Path, q: &Queue) -> Vec<queue::Problem> {
     let mut out = Vec::new();
     for t in q.tasks.iter().filter(|t| t.status != Status::Done) {
         for (check, why) in crate::lane::quality::prose_checks(main, &t.acceptance_checks) {
-            out.push(Warning {
-                kind: "prose_check",
-                task: t.id.clone(),
+            out.push(queue::Problem {
+                kind: queue::ProblemKind::ProseCheck,
+                severity: Severity::Warning,
+                task: Some(t.id.clone()),
+                file: None,
                 line: t.line,
-                message: format!("{}: acceptance check \"{check}\" is prose, not a command: {why}", t.id),
+                message: format!(
+                    "{}: acceptance check \"{check}\" is prose, not a command: {why}",
+                    t.id
+                ),
                 fix: "write it as a command the lane can run (e.g. `make test`, `go test ./...`, `rg -q PATTERN FILE`)".to_string(),
-                check,
             });
         }
     }
     out
+}
+
+fn add(ctx: &Context, a: AddArgs) -> Result<u8> {
+    let cfg = ctx.config()?;
+    let roles = role_lanes(cfg);
+    let mut task = Task::new(&a.id, &a.title, &a.role);
+    task.lane = a.lane;
+    task.depends_on = a.depends_on;
+    task.acceptance_checks = a.checks;
+    task.priority = a.priority;
+    task.kind = a.kind;
+    let mut fields = Vec::new();
+    for word in &a.fields {
+        let Some((key, value)) = word.split_once('=') else {
+            return Err(Error::usage(format!("--field {word:?} is not KEY=VALUE"))
+                .hint("e.g. --field risk_level=high"));
+        };
+        fields.push((key.to_string(), value.to_string()));
+    }
+    let _lock = ctx.lock("queue add")?;
+    let base = || ctx.base();
+    let site = store::Site {
+        info: ctx.repo()?,
+        qc: store::config(cfg)?,
+        base: &base,
+    };
+    let plan = |q: &Queue| {
+        let mut t = task.clone();
+        for (key, value) in &fields {
+            set_extra(q, &mut t, key, value)?;
+        }
+        queue::add::check_new(q, &t, &roles)?;
+        Ok(queue::Plan::add(t))
+    };
+    let applied = store::apply(&site, &ctx.ui, plan)?;
+    if task.acceptance_checks.is_empty() {
+        ctx.ui.warn(&format!(
+            "{} has no acceptance checks; `wt queue validate` warns until it has some",
+            task.id
+        ));
+    }
+    let what = format!("{} added for {}", applied.task_id, a.role);
+    report_change(ctx, &applied, &what)
+}
+
+/// `--field KEY=VALUE`: a field `wt` knows (by its name or the team's), or a key of the team's
+/// own that is not a near miss of one.
+fn set_extra(q: &Queue, t: &mut Task, key: &str, value: &str) -> Result<(), queue::RuleError> {
+    let bad = |message: String, fix: &str| queue::RuleError {
+        kind: queue::RuleErrorKind::BadArgument,
+        message,
+        details: Vec::new(),
+        fix: fix.to_string(),
+    };
+    let field = q.schema.field(key).or_else(|| Field::from_name(key));
+    if let Some(field) = field {
+        let v = match field {
+            Field::Id | Field::Status | Field::DependsOn | Field::AcceptanceChecks => {
+                return Err(bad(
+                    format!("`{key}` is set by its own option, not --field"),
+                    "use --depends-on, --check; a new task is always todo",
+                ))
+            }
+            Field::Lane | Field::Priority | Field::Sequence | Field::MergeOrder => {
+                FieldValue::Int(value.parse().map_err(|_| {
+                    bad(
+                        format!("`{key}` needs a whole number, not {value:?}"),
+                        "e.g. --field sequence=3",
+                    )
+                })?)
+            }
+            _ => FieldValue::str(value),
+        };
+        return t
+            .set(field, v)
+            .map_err(|m| bad(m, "pass a value that fits the field"));
+    }
+    let plain = !key.is_empty()
+        && key
+            .bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'_' || c == b'-');
+    if !plain {
+        return Err(bad(
+            format!("--field key {key:?} is not a plain name"),
+            "use letters, digits, `_` and `-`",
+        ));
+    }
+    if let Some(r) = q.schema.refuse_task_key(key) {
+        return Err(bad(r.message, &r.fix));
+    }
+    if value.chars().any(char::is_control) {
+        return Err(bad(
+            format!("the value of `{key}` must be one line"),
+            "pass it without line breaks",
+        ));
+    }
+    let json = match value.parse::<u32>() {
+        Ok(n) if n.to_string() == value => serde_json::Value::from(n),
+        _ => serde_json::Value::String(value.to_string()),
+    };
+    t.extra.0.retain(|(k, _)| k != key);
+    t.extra.0.push((key.to_string(), json));
+    Ok(())
 }
 
 fn graph(ctx: &Context, format: GraphFormat, role: Option<&str>) -> Result<u8> {

@@ -123,8 +123,14 @@ impl Build<'_> {
             .collect();
         let queue = match raw.queue {
             Some(q) => Some(QueueConfig {
+                field_names: self.field_names(q.field_names.as_ref())?,
+                strict_fields: q.strict_fields.unwrap_or(false),
+                archive: self.globs(q.archive.as_deref().unwrap_or_default())?,
                 path: self.relative_path(&q.path)?,
                 commit: q.commit.unwrap_or(true),
+                default_priority: q
+                    .default_priority
+                    .unwrap_or(crate::queue::model::DEFAULT_PRIORITY),
                 push: q.push.unwrap_or(true),
                 set_status: match q.set_status {
                     Some(argv) if argv.get_ref().is_empty() => {
@@ -434,6 +440,26 @@ impl Build<'_> {
                 )),
             })
             .collect()
+    }
+
+    /// `[queue.field_names]`, each entry checked: a field `wt` knows on the left, a plain key on
+    /// the right, no two fields read from one key.
+    fn field_names(
+        &self,
+        raw: Option<&std::collections::BTreeMap<String, Spanned<String>>>,
+    ) -> Result<Vec<(String, String)>> {
+        let Some(raw) = raw else {
+            return Ok(Vec::new());
+        };
+        let fix = "map wt's name to yours, e.g. depends_on = \"dependencies\"";
+        let mut pairs = Vec::new();
+        for (field, key) in raw {
+            pairs.push((field.clone(), key.get_ref().clone()));
+            if let Err(e) = crate::queue::Schema::new(&pairs, false, 0) {
+                return Err(self.err(key, &format!("[queue.field_names]: {e}"), fix));
+            }
+        }
+        Ok(pairs)
     }
 
     fn relative_path(&self, value: &Spanned<String>) -> Result<PathBuf> {

@@ -54,6 +54,14 @@ pub struct QueueConfig {
     pub commit: bool,
     pub push: bool,
     pub set_status: Option<Vec<String>>,
+    /// The priority of a task without `priority:` (lower is more urgent).
+    pub default_priority: u32,
+    /// `[queue.field_names]`: `wt`'s field name to the team's key, checked at load.
+    pub field_names: Vec<(String, String)>,
+    /// Every key `wt` does not know is an error, as a near miss is.
+    pub strict_fields: bool,
+    /// Globs of archive files (read-only tasks), relative to the main checkout.
+    pub archive: Vec<String>,
 }
 
 #[derive(Debug, Clone, Default)]

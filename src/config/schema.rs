@@ -41,6 +41,11 @@ pub struct RawQueue {
     pub commit: Option<bool>,
     pub push: Option<bool>,
     pub set_status: Option<Spanned<Vec<String>>>,
+    pub default_priority: Option<u32>,
+    /// `wt`'s field name to the team's key.
+    pub field_names: Option<std::collections::BTreeMap<String, Spanned<String>>>,
+    pub strict_fields: Option<bool>,
+    pub archive: Option<Vec<Spanned<String>>>,
 }
 
 #[derive(Debug, Deserialize, Default)]

@@ -12,15 +12,34 @@ use crate::sys::events::Events;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
-/// Every problem of the queue, with `merged_commit`s checked against base's tip.
-pub fn problems(repo: &Repository, base_tip: Option<Oid>, q: &Queue) -> Vec<queue::Problem> {
+/// Every problem of the queue (`findings`: what reading it found), with `merged_commit`s
+/// checked against base's tip and, given `roles`, roles and lanes checked against lanes.toml.
+pub fn problems(
+    repo: &Repository,
+    base_tip: Option<Oid>,
+    q: &Queue,
+    findings: &[queue::Finding],
+    roles: Option<&[queue::RoleLanes]>,
+) -> Vec<queue::Problem> {
     let on_base = |commit: &str| -> Option<bool> { ops::commit_on(repo, commit, base_tip?) };
-    let mut found = queue::validate(q, &on_base);
+    let checks = queue::Checks {
+        is_on_base: &on_base,
+        roles,
+    };
+    let mut found = queue::validate_file(q, findings, &checks);
     let adr_exists =
         |path: &str| -> Option<bool> { Some(ops::file_at(repo, base_tip?, path).is_some()) };
     found.extend(queue::exception::missing_exceptions(q, &adr_exists));
-    found.sort_by_key(|p| p.line.unwrap_or(u32::MAX));
+    found.sort_by_key(|p| (p.file.is_some(), p.line.unwrap_or(u32::MAX)));
     found
+}
+
+/// The roles of lanes.toml with their lane counts (`None`: V1), for queue checks.
+pub fn role_lanes(cfg: &Config) -> Vec<queue::RoleLanes> {
+    cfg.roles
+        .iter()
+        .map(|r| (r.name.clone(), r.lanes))
+        .collect()
 }
 
 /// What the queue holds for each lane (`lane id -> work`), for `wt status` and `wt next`.
@@ -75,7 +94,11 @@ fn summary(site: &Site) -> Option<Result<Summary>> {
         Ok(f) => f,
         Err(e) => return Some(Err(e)),
     };
-    let problems = problems(&repo, base_tip, &file.queue);
+    let roles = role_lanes(cfg);
+    let problems: Vec<queue::Problem> = problems(&repo, base_tip, &file.queue, &[], Some(&roles))
+        .into_iter()
+        .filter(|p| p.severity == queue::Severity::Error)
+        .collect();
     let problems = problems
         .first()
         .map(|first| (problems.len(), first.message.clone()));

@@ -7,8 +7,9 @@
 
 use std::ops::Range;
 
-use super::model::{FieldValue, Queue, Task};
-use super::parse::{check_bytes, located, parse_for_edit, shown, QueueError};
+use super::model::{Field, FieldValue, Queue, Task};
+use super::parse::{check_bytes, located, parse_for_edit, shown, split_bom, QueueError};
+use super::schema::Schema;
 use super::yaml::{Kind, Node, Style};
 
 /// Returns `src` with the given fields of task `task_id` set. A field that already holds the
@@ -21,17 +22,30 @@ pub fn set_fields(
     task_id: &str,
     changes: &[(&str, FieldValue)],
 ) -> Result<String, QueueError> {
+    set_fields_with(src, file_label, task_id, changes, &Schema::default())
+}
+
+/// [`set_fields`] for a file written as `schema` says (the team's field names).
+pub fn set_fields_with(
+    src: &str,
+    file_label: &str,
+    task_id: &str,
+    changes: &[(&str, FieldValue)],
+    schema: &Schema,
+) -> Result<String, QueueError> {
     check_bytes(src.as_bytes(), file_label)?;
-    let (queue, tree, found) = parse_for_edit(src, file_label, task_id)?;
+    let (bom, body) = split_bom(src);
+    let (queue, tree, found) = parse_for_edit(body, file_label, task_id, schema)?;
     let ctx = Ctx {
-        src,
+        src: body,
         file: file_label,
         task_id,
+        schema,
     };
     let Some((index, node)) = found else {
         return Err(ctx.no_task(&tree));
     };
-    ctx.edit(&queue, index, &node, changes)
+    Ok(format!("{bom}{}", ctx.edit(&queue, index, &node, changes)?))
 }
 
 /// [`set_fields`] for a caller that has just parsed `src` into `queue` (under the lock that
@@ -46,14 +60,16 @@ pub fn set_fields_parsed(
     task_id: &str,
     changes: &[(&str, FieldValue)],
 ) -> Result<String, QueueError> {
+    let (bom, body) = split_bom(src);
     let ctx = Ctx {
-        src,
+        src: body,
         file: file_label,
         task_id,
+        schema: &queue.schema,
     };
-    match task_node(src, queue, task_id) {
-        Some((index, node)) => ctx.edit(queue, index, &node, changes),
-        None => set_fields(src, file_label, task_id, changes),
+    match task_node(body, queue, task_id) {
+        Some((index, node)) => Ok(format!("{bom}{}", ctx.edit(queue, index, &node, changes)?)),
+        None => set_fields_with(src, file_label, task_id, changes, &queue.schema),
     }
 }
 
@@ -63,7 +79,7 @@ fn task_node<'a>(src: &'a str, queue: &Queue, task_id: &str) -> Option<(usize, N
     let index = queue.tasks.iter().position(|t| t.id == task_id)?;
     let task = &queue.tasks[index];
     let node = super::fast::item_at(src, task.at?)?;
-    let again = super::parse::task_of(&node, src)?;
+    let again = super::parse::task_of(&node, src, &queue.schema)?;
     again.same_content(task).then_some((index, node))
 }
 
@@ -71,6 +87,7 @@ struct Ctx<'a> {
     src: &'a str,
     file: &'a str,
     task_id: &'a str,
+    schema: &'a Schema,
 }
 
 /// One replacement: `range` of the original text becomes `text`.
@@ -179,7 +196,7 @@ impl<'a> Ctx<'a> {
         matches: impl Fn(&Queue) -> bool,
     ) -> Result<(), QueueError> {
         let fix = "nothing was written; please report this with the queue file";
-        match super::parse::parse(doc.as_bytes(), self.file) {
+        match super::parse::parse_with(doc.as_bytes(), self.file, self.schema) {
             Ok(got) if matches(&got) => Ok(()),
             Ok(_) => Err(self.error(
                 offset,
@@ -244,13 +261,15 @@ impl<'a> Ctx<'a> {
             if current.field(name).as_ref() == Some(value) {
                 continue;
             }
+            // why: the file's own key for the field ([queue.field_names]).
+            let key_name = Field::from_name(name).map_or(*name, |f| self.schema.key(f));
             match entries
                 .iter()
-                .find(|(k, _)| k.as_scalar().map(|s| s.0) == Some(*name))
+                .find(|(k, _)| k.as_scalar().map(|s| s.0) == Some(key_name))
             {
                 Some((key, old)) => edits.push(self.replace(key, old, value)?),
-                None if *flow => return Err(self.flow_insert(node, name)),
-                None => new_lines.push(layout.line(name, value)),
+                None if *flow => return Err(self.flow_insert(node, key_name)),
+                None => new_lines.push(layout.line(key_name, value)),
             }
         }
         if !new_lines.is_empty() {
@@ -905,10 +924,12 @@ tasks:
     #[test]
     fn verify_catches_an_edit_that_changed_something_else() {
         let (queue, _) = parse_str(COMMENTED, FILE).unwrap();
+        let schema = Schema::default();
         let ctx = Ctx {
             src: COMMENTED,
             file: FILE,
             task_id: "A-1",
+            schema: &schema,
         };
         let at = COMMENTED.find("id: A-1").unwrap();
         let tampered = COMMENTED.replace("title: last", "title: changed");
@@ -931,10 +952,12 @@ tasks:
     #[test]
     fn region_check_catches_a_broken_or_wrong_task() {
         let (queue, tree) = parse_str(COMMENTED, FILE).unwrap();
+        let schema = Schema::default();
         let ctx = Ctx {
             src: COMMENTED,
             file: FILE,
             task_id: "A-1",
+            schema: &schema,
         };
         let Some((
             _,

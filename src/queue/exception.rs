@@ -17,6 +17,8 @@ pub fn missing_exceptions(queue: &Queue, exists: &dyn Fn(&str) -> Option<bool>) 
             let path = t.exception.as_deref()?;
             (exists(path) == Some(false)).then(|| Problem {
                 kind: ProblemKind::MissingException,
+                severity: ProblemKind::MissingException.severity(),
+                file: None,
                 task: Some(t.id.clone()),
                 line: t.line,
                 message: format!(
@@ -201,6 +203,7 @@ pub fn plan_block_with_reason(queue: &Queue, id: &str, reason: &str) -> Result<P
         task_id: id.to_string(),
         changes,
         message: format!("queue: {id} blocked ({reason})"),
+        add: None,
     })
 }
 
@@ -243,10 +246,7 @@ mod tests {
         a.owner = Some("x".into());
         let mut b = Task::new("B-2", "b", "B");
         b.depends_on = vec!["A-1".into()];
-        Queue {
-            version: 1,
-            tasks: vec![a, b],
-        }
+        Queue::new(vec![a, b])
     }
 
     #[test]

@@ -70,6 +70,8 @@ pub fn children_in_merge_order(tasks: &mut [&Task]) {
 fn problem(task: &Task, kind: ProblemKind, message: String, fix: &str) -> Problem {
     Problem {
         kind,
+        severity: kind.severity(),
+        file: None,
         task: Some(task.id.clone()),
         line: task.line,
         message,
@@ -167,7 +169,7 @@ mod tests {
     }
 
     fn q(tasks: Vec<Task>) -> Queue {
-        Queue { version: 1, tasks }
+        Queue::new(tasks)
     }
 
     #[test]

@@ -163,7 +163,7 @@ mod tests {
     }
 
     fn q(tasks: Vec<Task>) -> Queue {
-        Queue { version: 1, tasks }
+        Queue::new(tasks)
     }
 
     const BR: &str = "agent/A";

@@ -122,7 +122,7 @@ mod tests {
     }
 
     fn q(tasks: Vec<Task>) -> Queue {
-        Queue { version: 1, tasks }
+        Queue::new(tasks)
     }
 
     #[test]

@@ -20,11 +20,14 @@
 //! and falls back to the full YAML parser (granit-parser, through serde-saphyr) for anything
 //! else; both build the same located tree. Anchors, aliases and tags are refused outright.
 
+mod extra;
 mod fast;
 mod located;
 mod near;
 mod yaml;
 
+pub mod add;
+pub mod archive;
 pub mod cache;
 pub mod change;
 pub mod edit;
@@ -38,20 +41,36 @@ pub mod parse;
 pub mod prose;
 pub mod recover;
 pub mod rules;
+pub mod schema;
 pub mod store;
 pub mod validate;
 
-pub use edit::{set_fields, set_fields_parsed};
+pub use edit::{set_fields, set_fields_parsed, set_fields_with};
 pub use lane_work::{lane_work, LaneWork};
 pub use model::{
     is_valid_branch, is_valid_commit, is_valid_id, is_valid_role, Field, FieldValue, Queue, Status,
     Task, TaskList, QUEUE_VERSION, TASK_FIELDS,
 };
-pub use parse::{parse, source_line, QueueError, MAX_QUEUE_BYTES};
+pub use parse::{parse, parse_all, parse_with, source_line, Finding, QueueError, MAX_QUEUE_BYTES};
 pub use rules::{
-    lane_task, plan_claim, plan_done, plan_set, ready, unmet_dependencies, validate, Plan, Problem,
-    ProblemKind, RuleError, RuleErrorKind,
+    lane_task, plan_claim, plan_done, plan_set, plan_set_reason, ready, unmet_dependencies,
+    validate, Plan, Problem, ProblemKind, RuleError, RuleErrorKind,
 };
+pub use schema::Schema;
+pub use validate::{validate_file, validate_with, Checks, RoleLanes, Severity};
+
+/// The file's text with `plan` applied: fields of one task set, or a new task appended.
+pub fn apply_plan(
+    src: &str,
+    file_label: &str,
+    queue: &Queue,
+    plan: &Plan,
+) -> Result<String, QueueError> {
+    match &plan.add {
+        Some(task) => add::append(src, file_label, queue, task),
+        None => set_fields_parsed(src, file_label, queue, &plan.task_id, &plan.changes),
+    }
+}
 
 #[cfg(test)]
 mod perf {

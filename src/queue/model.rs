@@ -6,12 +6,31 @@ use std::fmt;
 
 use serde::Serialize;
 
+pub use super::extra::{Archive, Extra};
+use super::schema::Schema;
+
 /// The queue file as read: a schema version and the tasks in file order.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Queue {
     pub version: u32,
     pub tasks: Vec<Task>,
+    /// The priority of a task without `priority` (`[queue] default_priority`, 1000 unless set).
+    #[serde(skip)]
+    pub default_priority: u32,
+    /// Top-level keys `wt` does not know (`updated_at`...), kept as the file has them.
+    #[serde(skip)]
+    pub extra: Extra,
+    /// How the file names its fields and how strictly it is read.
+    #[serde(skip)]
+    pub schema: Schema,
+    /// Finished tasks moved to archive files (`[queue] archive`): read-only, never claimed, and
+    /// done ones satisfy `depends_on`.
+    #[serde(skip)]
+    pub archive: Vec<Archive>,
 }
+
+/// The priority of a task that does not say (`[queue] default_priority` overrides it).
+pub const DEFAULT_PRIORITY: u32 = 1000;
 
 /// One task. Field order here is the order `--json` prints them in; every field is printed,
 /// absent ones as `null` (lists as `[]`), so scripts never need to test for a missing key.
@@ -28,19 +47,30 @@ pub struct Task {
     pub depends_on: Vec<String>,
     pub acceptance_checks: Vec<String>,
     pub blocked_by: Option<String>,
+    /// Why the task is blocked, when no task blocks it (`queue set ID blocked --reason`).
+    pub blocked_reason: Option<String>,
     pub claimed_at: Option<String>,
     pub completed_at: Option<String>,
     pub merged_commit: Option<String>,
     pub parent_id: Option<String>,
     pub slice: Option<String>,
     pub merge_order: Option<u32>,
+    /// The team's kind of work (epic, story, task, bug, spike...).
+    pub kind: Option<String>,
+    /// Lower is more urgent; a task without one has the queue's default priority.
+    pub priority: Option<u32>,
+    /// Order among tasks of the same priority; absent comes after any number.
+    pub sequence: Option<u32>,
+    pub risk_level: Option<String>,
     pub description: Option<String>,
     pub notes: Option<String>,
-    /// Why a `blocked` task waits when no task blocks it (`wt queue set ID blocked --reason`).
-    pub blocked_reason: Option<String>,
     /// The accepted ADR that let the task be claimed before its dependencies were done
     /// (`wt queue claim --exception PATH`), repo-relative.
     pub exception: Option<String>,
+    /// Keys `wt` does not know (`tags`, `profile`, `commit`...), kept byte for byte in the file
+    /// and shown beside the known fields in `--json`.
+    #[serde(flatten)]
+    pub extra: Extra,
     /// 1-based line of the task's first key, when it came from a file.
     #[serde(skip)]
     pub line: Option<u32>,
@@ -50,16 +80,27 @@ pub struct Task {
     pub(crate) at: Option<usize>,
 }
 
-/// What `wt queue show --json` and `wt queue ready --json` print: `{"tasks": [...]}`.
+/// What `wt queue show --json` and `wt queue ready --json` print: `{"tasks": [...]}`, and for
+/// the whole queue its top-level keys `wt` does not know under `"top_level"`.
 #[derive(Debug, Clone, Serialize)]
 pub struct TaskList<'q> {
     pub tasks: Vec<&'q Task>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub top_level: Option<&'q Extra>,
 }
 
 impl<'q> TaskList<'q> {
     pub fn all(queue: &'q Queue) -> Self {
         TaskList {
             tasks: queue.tasks.iter().collect(),
+            top_level: (!queue.extra.is_empty()).then_some(&queue.extra),
+        }
+    }
+
+    pub fn some(tasks: Vec<&'q Task>) -> Self {
+        TaskList {
+            tasks,
+            top_level: None,
         }
     }
 }
@@ -85,15 +126,19 @@ pub const TASK_FIELDS: &[&str] = &[
     "depends_on",
     "acceptance_checks",
     "blocked_by",
+    "blocked_reason",
     "claimed_at",
     "completed_at",
     "merged_commit",
     "parent_id",
     "slice",
     "merge_order",
+    "kind",
+    "priority",
+    "sequence",
+    "risk_level",
     "description",
     "notes",
-    "blocked_reason",
     "exception",
 ];
 
@@ -110,20 +155,24 @@ pub enum Field {
     DependsOn,
     AcceptanceChecks,
     BlockedBy,
+    BlockedReason,
     ClaimedAt,
     CompletedAt,
     MergedCommit,
     ParentId,
     Slice,
     MergeOrder,
+    Kind,
+    Priority,
+    Sequence,
+    RiskLevel,
     Description,
     Notes,
-    BlockedReason,
     Exception,
 }
 
 impl Field {
-    pub const ALL: [Field; 20] = [
+    pub const ALL: [Field; 24] = [
         Field::Id,
         Field::Title,
         Field::Role,
@@ -134,15 +183,19 @@ impl Field {
         Field::DependsOn,
         Field::AcceptanceChecks,
         Field::BlockedBy,
+        Field::BlockedReason,
         Field::ClaimedAt,
         Field::CompletedAt,
         Field::MergedCommit,
         Field::ParentId,
         Field::Slice,
         Field::MergeOrder,
+        Field::Kind,
+        Field::Priority,
+        Field::Sequence,
+        Field::RiskLevel,
         Field::Description,
         Field::Notes,
-        Field::BlockedReason,
         Field::Exception,
     ];
 
@@ -232,6 +285,25 @@ impl fmt::Display for Status {
 }
 
 impl Queue {
+    /// A queue of these tasks at the current version, with the default priority.
+    pub fn new(tasks: Vec<Task>) -> Queue {
+        Queue {
+            version: QUEUE_VERSION,
+            tasks,
+            default_priority: DEFAULT_PRIORITY,
+            extra: Extra::default(),
+            schema: Schema::default(),
+            archive: Vec::new(),
+        }
+    }
+
+    /// An archived task and its file.
+    pub fn archived(&self, id: &str) -> Option<(&str, &Task)> {
+        self.archive
+            .iter()
+            .find_map(|a| Some((a.file.as_str(), a.tasks.iter().find(|t| t.id == id)?)))
+    }
+
     /// Task ids to positions. Built on demand rather than stored so that a caller mutating
     /// `tasks` can never leave a stale index behind; building it is linear and cheap.
     pub fn index(&self) -> HashMap<&str, usize> {
@@ -240,6 +312,11 @@ impl Queue {
             map.entry(t.id.as_str()).or_insert(i);
         }
         map
+    }
+
+    /// The priority a task has: its own, else the queue's default.
+    pub fn priority_of(&self, task: &Task) -> u32 {
+        task.priority.unwrap_or(self.default_priority)
     }
 
     pub fn task(&self, id: &str) -> Option<&Task> {
@@ -272,16 +349,21 @@ impl Task {
             depends_on: Vec::new(),
             acceptance_checks: Vec::new(),
             blocked_by: None,
+            blocked_reason: None,
             claimed_at: None,
             completed_at: None,
             merged_commit: None,
             parent_id: None,
             slice: None,
             merge_order: None,
+            kind: None,
+            priority: None,
+            sequence: None,
+            risk_level: None,
             description: None,
             notes: None,
-            blocked_reason: None,
             exception: None,
+            extra: Extra::default(),
             line: None,
             at: None,
         }
@@ -300,16 +382,21 @@ impl Task {
             depends_on,
             acceptance_checks,
             blocked_by,
+            blocked_reason,
             claimed_at,
             completed_at,
             merged_commit,
             parent_id,
             slice,
             merge_order,
+            kind,
+            priority,
+            sequence,
+            risk_level,
             description,
             notes,
-            blocked_reason,
             exception,
+            extra,
             line: _,
             at: _,
         } = self;
@@ -323,16 +410,21 @@ impl Task {
             && *depends_on == other.depends_on
             && *acceptance_checks == other.acceptance_checks
             && *blocked_by == other.blocked_by
+            && *blocked_reason == other.blocked_reason
             && *claimed_at == other.claimed_at
             && *completed_at == other.completed_at
             && *merged_commit == other.merged_commit
             && *parent_id == other.parent_id
             && *slice == other.slice
             && *merge_order == other.merge_order
+            && *kind == other.kind
+            && *priority == other.priority
+            && *sequence == other.sequence
+            && *risk_level == other.risk_level
             && *description == other.description
             && *notes == other.notes
-            && *blocked_reason == other.blocked_reason
             && *exception == other.exception
+            && *extra == other.extra
     }
 
     /// The current value of a field, or `None` for a name that is not a task field.
@@ -352,6 +444,8 @@ impl Task {
             Field::DependsOn => FieldValue::List(self.depends_on.clone()),
             Field::AcceptanceChecks => FieldValue::List(self.acceptance_checks.clone()),
             Field::MergeOrder => int(self.merge_order),
+            Field::Priority => int(self.priority),
+            Field::Sequence => int(self.sequence),
             other => self
                 .optional(other)
                 .clone()
@@ -395,6 +489,8 @@ impl Task {
             Field::Status => self.status = status_value(value)?,
             Field::Lane => self.lane = int_value(name, value)?,
             Field::MergeOrder => self.merge_order = int_value(name, value)?,
+            Field::Priority => self.priority = int_value(name, value)?,
+            Field::Sequence => self.sequence = int_value(name, value)?,
             Field::DependsOn => self.depends_on = list_value(name, value, kind)?,
             Field::AcceptanceChecks => self.acceptance_checks = list_value(name, value, kind)?,
             other => *self.optional_mut(other) = optional(name, value, kind)?,
@@ -407,13 +503,15 @@ impl Task {
             Field::Owner => &self.owner,
             Field::Branch => &self.branch,
             Field::BlockedBy => &self.blocked_by,
+            Field::BlockedReason => &self.blocked_reason,
+            Field::Kind => &self.kind,
+            Field::RiskLevel => &self.risk_level,
             Field::ClaimedAt => &self.claimed_at,
             Field::CompletedAt => &self.completed_at,
             Field::MergedCommit => &self.merged_commit,
             Field::ParentId => &self.parent_id,
             Field::Slice => &self.slice,
             Field::Description => &self.description,
-            Field::BlockedReason => &self.blocked_reason,
             Field::Exception => &self.exception,
             _ => &self.notes,
         }
@@ -424,13 +522,15 @@ impl Task {
             Field::Owner => &mut self.owner,
             Field::Branch => &mut self.branch,
             Field::BlockedBy => &mut self.blocked_by,
+            Field::BlockedReason => &mut self.blocked_reason,
+            Field::Kind => &mut self.kind,
+            Field::RiskLevel => &mut self.risk_level,
             Field::ClaimedAt => &mut self.claimed_at,
             Field::CompletedAt => &mut self.completed_at,
             Field::MergedCommit => &mut self.merged_commit,
             Field::ParentId => &mut self.parent_id,
             Field::Slice => &mut self.slice,
             Field::Description => &mut self.description,
-            Field::BlockedReason => &mut self.blocked_reason,
             Field::Exception => &mut self.exception,
             _ => &mut self.notes,
         }
@@ -632,10 +732,7 @@ mod tests {
 
     #[test]
     fn json_has_every_field() {
-        let q = Queue {
-            version: 1,
-            tasks: vec![Task::new("A", "t", "r")],
-        };
+        let q = Queue::new(vec![Task::new("A", "t", "r")]);
         let v = serde_json::to_value(&q).unwrap();
         let task = v["tasks"][0].as_object().unwrap();
         for f in TASK_FIELDS {

@@ -1,37 +1,78 @@
 //! Reading a queue file: bytes in, a [`Queue`] or one [`QueueError`] naming the line out.
-//! Strict on purpose: an unknown or duplicate key, a bad status or name, a second document, an
-//! alias: each is an error, because a silently ignored `dependson` disables a dependency gate.
+//! Keys `wt` does not know are kept (see [`Schema`]); a near miss of a known field, a duplicate
+//! key, a bad status or name, a second document, an alias: each is an error, because a silently
+//! ignored `dependson` disables a dependency gate. Commands stop at the first error;
+//! `wt queue validate` reads on with [`parse_all`] and lists every one, stopping only where the
+//! YAML itself loses its structure.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
 
 pub use super::located::QueueError;
 pub(crate) use super::located::{located, shown};
-use super::model::{
-    Field, FieldValue, NameKind, Queue, Status, Task, QUEUE_VERSION, ROOT_FIELDS, TASK_FIELDS,
-};
-use super::near::closest;
-use super::yaml::{self, Kind, LineIndex, Node};
+use super::model::{Extra, Field, FieldValue, NameKind, Queue, Status, Task, QUEUE_VERSION};
+use super::schema::Schema;
+use super::validate::ProblemKind;
+use super::yaml::{self, Kind, LineIndex, Node, Style};
 
 /// Files larger than this are refused before parsing (SPEC section 2).
 pub const MAX_QUEUE_BYTES: usize = 8 * 1024 * 1024;
 
-/// Parses and checks a queue file. `file_label` is how errors name the file.
+/// Parses and checks a queue file with `wt`'s own field names. `file_label` is how errors
+/// name the file.
 pub fn parse(bytes: &[u8], file_label: &str) -> Result<Queue, QueueError> {
-    let src = check_bytes(bytes, file_label)?;
-    match parse_streaming(src, file_label) {
+    parse_with(bytes, file_label, &Schema::default())
+}
+
+/// Parses and checks a queue file as `schema` says it is written; the first problem is the error.
+pub fn parse_with(bytes: &[u8], file_label: &str, schema: &Schema) -> Result<Queue, QueueError> {
+    let src = split_bom(check_bytes(bytes, file_label)?).1;
+    match parse_streaming(src, file_label, schema) {
         Some(queue) => Ok(queue),
-        None => parse_str(src, file_label).map(|(queue, _)| queue),
+        None => parse_str_with(src, file_label, schema).map(|(queue, _)| queue),
+    }
+}
+
+/// One problem found while reading a file that still has its structure.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Finding {
+    pub kind: ProblemKind,
+    pub error: QueueError,
+}
+
+/// Reads on past every problem that leaves the file's structure whole, and returns them all with
+/// the tasks that could be read (a task without an id, or that is not a mapping, is left out).
+/// Only what loses the structure (YAML syntax, no `tasks` list, an unknown version) is an error.
+pub fn parse_all(
+    bytes: &[u8],
+    file_label: &str,
+    schema: &Schema,
+) -> Result<(Queue, Vec<Finding>), QueueError> {
+    let src = split_bom(check_bytes(bytes, file_label)?).1;
+    let (tree, conv) = tree_of(src, file_label, schema)?;
+    let conv = Conv {
+        found: Some(RefCell::new(Vec::new())),
+        ..conv
+    };
+    let queue = conv.queue(&tree, Vec::new())?;
+    let found = conv.found.map(RefCell::into_inner).unwrap_or_default();
+    Ok((queue, found))
+}
+
+/// A UTF-8 byte order mark, if the text starts with one, and the text after it. The mark is
+/// accepted and kept: edits work on the text after it and put it back.
+pub fn split_bom(src: &str) -> (&str, &str) {
+    match src.strip_prefix('\u{FEFF}') {
+        Some(rest) => (&src[..3], rest),
+        None => ("", src),
     }
 }
 
 /// The quick path: the fast reader, converting each task as soon as it is read. Any doubt or
 /// error gives `None`, and [`parse_str`] then does the work again in full, so errors (and
 /// their lines) come from one place only.
-fn parse_streaming(src: &str, file: &str) -> Option<Queue> {
-    let conv = Conv {
-        idx: LineIndex::from_starts(src, vec![0]),
-        file,
-    };
+fn parse_streaming(src: &str, file: &str, schema: &Schema) -> Option<Queue> {
+    let conv = Conv::new(LineIndex::from_starts(src, vec![0]), file, schema);
     // why: a guess at the task count spares the large vector repeated copies as it grows.
     let mut tasks = Vec::with_capacity(src.len() / 256);
     let mut sink = |node: Node, line: usize| match conv.task(&node, line) {
@@ -46,11 +87,8 @@ fn parse_streaming(src: &str, file: &str) -> Option<Queue> {
 }
 
 /// One task from its item node; `None` if it is not a valid task.
-pub(crate) fn task_of(node: &Node, src: &str) -> Option<Task> {
-    let conv = Conv {
-        idx: LineIndex::from_starts(src, vec![0]),
-        file: "",
-    };
+pub(crate) fn task_of(node: &Node, src: &str, schema: &Schema) -> Option<Task> {
+    let conv = Conv::new(LineIndex::from_starts(src, vec![0]), "", schema);
     conv.task(node, 0).ok()
 }
 
@@ -65,11 +103,9 @@ pub(crate) fn parse_for_edit<'a>(
     src: &'a str,
     file: &str,
     id: &str,
+    schema: &Schema,
 ) -> Result<ForEdit<'a>, QueueError> {
-    let conv = Conv {
-        idx: LineIndex::from_starts(src, vec![0]),
-        file,
-    };
+    let conv = Conv::new(LineIndex::from_starts(src, vec![0]), file, schema);
     let mut tasks = Vec::with_capacity(src.len() / 256);
     let mut kept = None;
     let mut sink = |node: Node<'a>, line: usize| match conv.task(&node, line) {
@@ -87,7 +123,7 @@ pub(crate) fn parse_for_edit<'a>(
             return Ok((queue, root, kept));
         }
     }
-    let (queue, tree) = parse_str(src, file)?;
+    let (queue, tree) = parse_str_with(src, file, schema)?;
     let index = queue.tasks.iter().position(|t| t.id == id);
     let node = match (index, tree.get("tasks")) {
         (
@@ -139,25 +175,41 @@ pub(crate) fn check_bytes<'a>(bytes: &'a [u8], file: &str) -> Result<&'a str, Qu
 }
 
 /// Parses text already known to be UTF-8, keeping the located tree for edits.
+#[cfg(test)]
 pub(crate) fn parse_str<'a>(src: &'a str, file: &str) -> Result<(Queue, Node<'a>), QueueError> {
-    let (tree, conv) = match super::fast::tree(src) {
-        Some((tree, starts)) => (
-            tree,
-            Conv {
-                idx: LineIndex::from_starts(src, starts),
-                file,
-            },
-        ),
-        None => {
-            let conv = Conv {
-                idx: LineIndex::new(src),
-                file,
-            };
-            (yaml::full_tree(src).map_err(|e| conv.syntax(&e))?, conv)
-        }
-    };
+    parse_str_with(src, file, &Schema::default())
+}
+
+/// [`parse_str`] for a file written as `schema` says.
+pub(crate) fn parse_str_with<'a>(
+    src: &'a str,
+    file: &str,
+    schema: &Schema,
+) -> Result<(Queue, Node<'a>), QueueError> {
+    let (tree, conv) = tree_of(src, file, schema)?;
     let queue = conv.queue(&tree, Vec::new())?;
     Ok((queue, tree))
+}
+
+fn tree_of<'a, 'c>(
+    src: &'a str,
+    file: &'c str,
+    schema: &'c Schema,
+) -> Result<(Node<'a>, Conv<'c>), QueueError>
+where
+    'a: 'c,
+{
+    match super::fast::tree(src) {
+        Some((tree, starts)) => Ok((
+            tree,
+            Conv::new(LineIndex::from_starts(src, starts), file, schema),
+        )),
+        None => {
+            let conv = Conv::new(LineIndex::new(src), file, schema);
+            let tree = yaml::full_tree(src).map_err(|e| conv.syntax(&e))?;
+            Ok((tree, conv))
+        }
+    }
 }
 
 /// How each task field is typed in the file.
@@ -172,7 +224,7 @@ enum Shape {
 fn shape(field: Field) -> Shape {
     match field {
         Field::Id | Field::Title | Field::Role | Field::Status => Shape::Required,
-        Field::Lane | Field::MergeOrder => Shape::Int,
+        Field::Lane | Field::MergeOrder | Field::Priority | Field::Sequence => Shape::Int,
         Field::DependsOn | Field::AcceptanceChecks => Shape::List,
         _ => Shape::Optional,
     }
@@ -183,9 +235,61 @@ const REQUIRED: [Field; 4] = [Field::Id, Field::Title, Field::Role, Field::Statu
 struct Conv<'a> {
     idx: LineIndex<'a>,
     file: &'a str,
+    schema: &'a Schema,
+    /// Reading on past problems (`parse_all`): each is noted here instead of returned.
+    found: Option<RefCell<Vec<Finding>>>,
+    /// Unknown keys already judged harmless, so a 5,000-task file judges each name once.
+    kept: RefCell<Vec<String>>,
 }
 
-impl Conv<'_> {
+impl<'a> Conv<'a> {
+    fn new(idx: LineIndex<'a>, file: &'a str, schema: &'a Schema) -> Self {
+        Conv {
+            idx,
+            file,
+            schema,
+            found: None,
+            kept: RefCell::new(Vec::new()),
+        }
+    }
+
+    /// A problem that leaves the structure whole: noted when reading on, else the error.
+    fn note(&self, kind: ProblemKind, error: QueueError) -> Result<(), QueueError> {
+        match &self.found {
+            Some(found) => {
+                found.borrow_mut().push(Finding { kind, error });
+                Ok(())
+            }
+            None => Err(error),
+        }
+    }
+
+    /// Whether an unknown key may stay; when not, the error naming the field it resembles.
+    fn unknown(&self, key: &Node, name: &str, root: bool) -> Result<bool, QueueError> {
+        if self.kept.borrow().iter().any(|k| k == name) {
+            return Ok(true);
+        }
+        let refusal = if root {
+            self.schema.refuse_root_key(name)
+        } else {
+            self.schema.refuse_task_key(name)
+        };
+        match refusal {
+            None => {
+                self.kept.borrow_mut().push(name.to_string());
+                Ok(true)
+            }
+            Some(r) => {
+                let kind = if self.schema.strict && !r.message.contains("near miss") {
+                    ProblemKind::UnknownKey
+                } else {
+                    ProblemKind::NearMissKey
+                };
+                self.note(kind, self.err(key.span.start, r.message, &r.fix))?;
+                Ok(false)
+            }
+        }
+    }
     fn err(&self, offset: usize, message: String, fix: &str) -> QueueError {
         let (line, column) = self.idx.line_col(offset);
         located(self.file, self.idx.text(line), line, column, message, fix)
@@ -204,6 +308,16 @@ impl Conv<'_> {
             );
         }
         let (line, column) = e.line_col.unwrap_or_else(|| self.idx.line_col(e.offset));
+        if let Some((tab_line, tab_column)) = self.tab_indent(line + 1) {
+            return located(
+                self.file,
+                self.idx.text(tab_line),
+                tab_line,
+                tab_column,
+                "a tab in the indentation (YAML indents with spaces only)".into(),
+                "replace the tab with spaces",
+            );
+        }
         located(
             self.file,
             self.idx.text(line),
@@ -212,6 +326,21 @@ impl Conv<'_> {
             e.message.clone(),
             e.fix,
         )
+    }
+
+    /// The first line up to `last` whose indentation holds a tab, and the tab's column. YAML
+    /// reports it only where the structure breaks, often on the line before.
+    fn tab_indent(&self, last: usize) -> Option<(usize, usize)> {
+        (1..=last)
+            .map_while(|n| Some((n, self.idx.get(n)?)))
+            .find_map(|(n, text)| {
+                let lead = text.len() - text.trim_start_matches([' ', '\t']).len();
+                let rest = &text[lead..];
+                if rest.is_empty() || rest.starts_with('#') {
+                    return None;
+                }
+                text[..lead].find('\t').map(|i| (n, i + 1))
+            })
     }
 
     /// The first line left by a conflicted merge or rebase, which YAML reports only obliquely.
@@ -236,7 +365,7 @@ impl Conv<'_> {
                 fix,
             ));
         };
-        self.check_keys(entries, ROOT_FIELDS, "the top level")?;
+        let extra = self.root_keys(entries)?;
         let version = self.version(root)?;
         let Some((_, tasks)) = root.get("tasks") else {
             let fix = "add a `tasks:` list (`tasks: []` when there are none yet)";
@@ -253,10 +382,22 @@ impl Conv<'_> {
         let mut tasks = streamed;
         tasks.reserve(items.len());
         for item in items {
-            tasks.push(self.task(item, self.idx.line(item.span.start))?);
+            match self.task(item, self.idx.line(item.span.start)) {
+                Ok(task) => tasks.push(task),
+                // why: reading on, the task is left out; validate names it by its line.
+                Err(e) => self.note(ProblemKind::BadTask, e)?,
+            }
         }
-        self.unique_ids(&tasks, items)?;
-        Ok(Queue { version, tasks })
+        if self.found.is_none() {
+            // why: reading on, `validate` reports duplicate ids itself, each with both lines.
+            self.unique_ids(&tasks, items)?;
+        }
+        let mut queue = Queue::new(tasks);
+        queue.version = version;
+        queue.extra = extra;
+        queue.default_priority = self.schema.default_priority;
+        queue.schema = self.schema.clone();
+        Ok(queue)
     }
 
     fn version(&self, root: &Node) -> Result<u32, QueueError> {
@@ -276,31 +417,33 @@ impl Conv<'_> {
         }
     }
 
-    /// Every key known and none repeated: serde-style "last one wins" would hide an edit.
-    fn check_keys(
-        &self,
-        entries: &[(Node, Node)],
-        allowed: &[&str],
-        place: &str,
-    ) -> Result<(), QueueError> {
-        let mut seen = 0u64;
-        for (key, _) in entries {
+    /// The top-level keys: none repeated (serde-style "last one wins" would hide an edit), no
+    /// near miss of `version` or `tasks`; the others are kept.
+    fn root_keys(&self, entries: &[(Node, Node)]) -> Result<Extra, QueueError> {
+        let mut extra = Extra::default();
+        for (i, (key, value)) in entries.iter().enumerate() {
             let Some((name, _)) = key.as_scalar() else {
                 let message = format!(
-                    "{place} has a key that is {}; keys must be plain names",
+                    "the top level has a key that is {}; keys must be plain names",
                     key.describe()
                 );
-                return Err(self.err(key.span.start, message, "use a plain field name as the key"));
+                let e = self.err(key.span.start, message, "use a plain name as the key");
+                self.note(ProblemKind::BadKey, e)?;
+                continue;
             };
-            let Some(bit) = allowed.iter().position(|a| *a == name) else {
-                return Err(self.unknown_key(key, name, allowed));
-            };
-            if seen & (1 << bit) != 0 {
-                return Err(self.duplicate_key(entries, key, name));
+            if entries[..i]
+                .iter()
+                .any(|(k, _)| k.as_scalar().map(|s| s.0) == Some(name))
+            {
+                let e = self.duplicate_key(entries, key, name);
+                self.note(ProblemKind::DuplicateKey, e)?;
+                continue;
             }
-            seen |= 1 << bit;
+            if !super::model::ROOT_FIELDS.contains(&name) && self.unknown(key, name, true)? {
+                extra.0.push((name.to_string(), json(value)));
+            }
         }
-        Ok(())
+        Ok(extra)
     }
 
     fn duplicate_key(&self, entries: &[(Node, Node)], key: &Node, name: &str) -> QueueError {
@@ -314,21 +457,6 @@ impl Conv<'_> {
         self.err(key.span.start, message, &format!("keep one `{name}:` line"))
     }
 
-    fn unknown_key(&self, key: &Node, name: &str, allowed: &[&str]) -> QueueError {
-        let message = format!(
-            "unknown field {} (expected one of {})",
-            shown(name),
-            allowed.join(", ")
-        );
-        let fix = match closest(name, allowed) {
-            Some(near) => {
-                format!("did you mean `{near}`? A misspelled key would silently lose its value")
-            }
-            None => "remove it, or rename it to one of the expected fields".to_string(),
-        };
-        self.err(key.span.start, message, &fix)
-    }
-
     fn task(&self, node: &Node, line: usize) -> Result<Task, QueueError> {
         let Kind::Map(entries, _) = &node.kind else {
             let message = format!("each task must be a mapping, found {}", node.describe());
@@ -336,11 +464,20 @@ impl Conv<'_> {
             return Err(self.err(node.span.start, message, fix));
         };
         let mut task = Task::new("", "", "");
-        let mut seen = 0u32;
+        let mut seen = 0u64;
         for (key, value) in entries {
-            let field = self.task_key(key, entries, seen)?;
+            let Some(field) = self.task_key(key, entries, seen, &mut task, value)? else {
+                continue;
+            };
             seen |= 1 << field as u32;
-            self.field(&mut task, field, value)?;
+            if let Err(e) = self.field(&mut task, field, value) {
+                let kind = match field {
+                    Field::Status => ProblemKind::BadStatus,
+                    f if f.name_kind().is_some() => ProblemKind::BadName,
+                    _ => ProblemKind::BadValue,
+                };
+                self.note(kind, e)?;
+            }
         }
         self.required(node, &task, seen)?;
         task.line = u32::try_from(line).ok();
@@ -348,45 +485,66 @@ impl Conv<'_> {
         Ok(task)
     }
 
-    /// The field a key names; unknown and repeated keys are errors.
+    /// The field a key names (`None`: a key kept as it is, or one noted as a problem). Near
+    /// misses of known fields and repeated keys are errors.
     fn task_key(
         &self,
         key: &Node,
         entries: &[(Node, Node)],
-        seen: u32,
-    ) -> Result<Field, QueueError> {
+        seen: u64,
+        task: &mut Task,
+        value: &Node,
+    ) -> Result<Option<Field>, QueueError> {
         let Some((name, _)) = key.as_scalar() else {
             let message = format!(
                 "a task has a key that is {}; keys must be plain names",
                 key.describe()
             );
-            return Err(self.err(key.span.start, message, "use a plain field name as the key"));
+            let e = self.err(key.span.start, message, "use a plain field name as the key");
+            self.note(ProblemKind::BadKey, e)?;
+            return Ok(None);
         };
-        let Some(field) = Field::from_name(name) else {
-            return Err(self.unknown_key(key, name, TASK_FIELDS));
+        let Some(field) = self.schema.field(name) else {
+            if task.extra.get(name).is_some() {
+                let e = self.duplicate_key(entries, key, name);
+                self.note(ProblemKind::DuplicateKey, e)?;
+            } else if self.unknown(key, name, false)? {
+                task.extra.0.push((name.to_string(), json(value)));
+            }
+            return Ok(None);
         };
         if seen & (1 << field as u32) != 0 {
-            return Err(self.duplicate_key(entries, key, name));
+            let e = self.duplicate_key(entries, key, name);
+            self.note(ProblemKind::DuplicateKey, e)?;
+            return Ok(None);
         }
-        Ok(field)
+        Ok(Some(field))
     }
 
-    fn required(&self, node: &Node, task: &Task, seen: u32) -> Result<(), QueueError> {
-        let missing = REQUIRED.into_iter().find(|f| seen & (1 << *f as u32) == 0);
-        let Some(field) = missing else { return Ok(()) };
-        let message = match field {
-            Field::Id => "a task has no `id`".to_string(),
-            _ => format!("task {} has no `{}`", shown(&task.id), field.name()),
-        };
-        let fix = format!(
-            "add `{}:` to the task (required: id, title, role, status)",
-            field.name()
-        );
-        Err(self.err(node.span.start, message, &fix))
+    /// A task without an id is an error (it cannot be named); one missing another required
+    /// field is noted and read on.
+    fn required(&self, node: &Node, task: &Task, seen: u64) -> Result<(), QueueError> {
+        for field in REQUIRED
+            .into_iter()
+            .filter(|f| seen & (1 << *f as u32) == 0)
+        {
+            let key = self.schema.key(field);
+            let message = match field {
+                Field::Id => format!("a task has no `{key}`"),
+                _ => format!("task {} has no `{key}`", shown(&task.id)),
+            };
+            let fix = format!("add `{key}:` to the task (required: id, title, role, status)");
+            let e = self.err(node.span.start, message, &fix);
+            if field == Field::Id {
+                return Err(e);
+            }
+            self.note(ProblemKind::MissingField, e)?;
+        }
+        Ok(())
     }
 
     fn field(&self, task: &mut Task, field: Field, node: &Node) -> Result<(), QueueError> {
-        let name = field.name();
+        let name = self.schema.key(field);
         let value = match shape(field) {
             Shape::Int => self
                 .int(node, name)?
@@ -407,7 +565,7 @@ impl Conv<'_> {
     }
 
     fn text(&self, node: &Node, field: Field) -> Result<FieldValue, QueueError> {
-        let name = field.name();
+        let name = self.schema.key(field);
         if node.is_null() {
             return match shape(field) {
                 Shape::Required => Err(self.err(
@@ -433,7 +591,7 @@ impl Conv<'_> {
     fn check_name(&self, node: &Node, field: Field, text: &str) -> Result<(), QueueError> {
         match field.name_kind() {
             Some(kind) if !kind.check(text) => {
-                let name = field.name();
+                let name = self.schema.key(field);
                 let message = format!(
                     "`{name}` value {} is not {}",
                     shown(text),
@@ -488,7 +646,7 @@ impl Conv<'_> {
         if node.is_null() {
             return Ok(Vec::new());
         }
-        let name = field.name();
+        let name = self.schema.key(field);
         let Kind::Seq(items, _) = &node.kind else {
             let message = format!("`{name}` must be a list, found {}", node.describe_value());
             return Err(self.err(
@@ -512,7 +670,7 @@ impl Conv<'_> {
             _ => {
                 let message = format!(
                     "`{}` entries must be single values, found {}",
-                    field.name(),
+                    self.schema.key(field),
                     item.describe()
                 );
                 Err(self.err(item.span.start, message, "remove the empty or nested entry"))
@@ -558,9 +716,43 @@ impl Node<'_> {
     }
 }
 
+/// A value `wt` does not interpret, as JSON for `--json`: plain scalars typed by the YAML 1.2
+/// core schema (null, booleans, integers, floats), everything else as text.
+fn json(node: &Node) -> serde_json::Value {
+    use serde_json::Value;
+    match &node.kind {
+        Kind::Scalar(_, Style::Plain) if node.is_null() => Value::Null,
+        Kind::Scalar(text, Style::Plain) => match text.as_ref() {
+            "true" | "True" | "TRUE" => Value::Bool(true),
+            "false" | "False" | "FALSE" => Value::Bool(false),
+            t => t
+                .parse::<i64>()
+                .map(Value::from)
+                .ok()
+                .or_else(|| {
+                    t.parse::<f64>()
+                        .ok()
+                        .filter(|f| f.is_finite() && t.bytes().any(|c| c.is_ascii_digit()))
+                        .and_then(|f| serde_json::Number::from_f64(f).map(Value::Number))
+                })
+                .unwrap_or_else(|| Value::String(t.to_string())),
+        },
+        Kind::Scalar(text, _) => Value::String(text.to_string()),
+        Kind::Seq(items, _) => Value::Array(items.iter().map(json).collect()),
+        Kind::Map(entries, _) => Value::Object(
+            entries
+                .iter()
+                .map(|(k, v)| (k.as_scalar().map_or("", |s| s.0).to_string(), json(v)))
+                .collect(),
+        ),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::super::located::{excerpt, EXCERPT_CHARS};
+    use super::super::model::TASK_FIELDS;
+    use super::super::near::closest;
     use super::*;
     use crate::error::{Error, Kind as ErrorKind};
 
@@ -589,7 +781,7 @@ mod tests {
         assert_eq!((e.line, e.column), (7, 5));
         assert!(
             e.to_string().starts_with(
-                "Agent_Work_Queue.yaml:7:5: unknown field `dependson` (expected one of id, title,"
+                "Agent_Work_Queue.yaml:7:5: unknown field `dependson`, a near miss of `depends_on`"
             ),
             "{e}"
         );
@@ -600,9 +792,85 @@ mod tests {
 
     #[test]
     fn unknown_key_at_top_level() {
-        let e = err("version: 1\ntasks: []\nowner: x\n");
+        let e = err("version: 1\ntasks: []\ntask: x\n");
         assert_eq!(e.line, 3);
-        assert!(e.message.contains("expected one of version, tasks"), "{e}");
+        assert!(e.message.contains("near miss of `tasks`"), "{e}");
+        let kept = ok("version: 1\nupdated_at: 2026-03-09\ntasks: []\n");
+        assert_eq!(
+            kept.extra.get("updated_at"),
+            Some(&serde_json::Value::from("2026-03-09"))
+        );
+    }
+
+    #[test]
+    fn unknown_task_keys_are_kept_and_near_misses_refused() {
+        let src = queue_yaml(&task_yaml(
+            "A-1",
+            "    kind: bug\n    tags: [a, b]\n    profile: fast\n    estimate: 3\n    commit: abc123\n",
+        ));
+        let q = ok(&src);
+        let t = &q.tasks[0];
+        assert_eq!(t.kind.as_deref(), Some("bug"));
+        assert_eq!(t.extra.get("tags"), Some(&serde_json::json!(["a", "b"])));
+        assert_eq!(t.extra.get("estimate"), Some(&serde_json::json!(3)));
+        let json = serde_json::to_value(t).unwrap();
+        assert_eq!(json["profile"], "fast");
+        assert_eq!(json["commit"], "abc123");
+        for bad in [
+            "dependsOn: [X]",
+            "depends-on: [X]",
+            "acceptance_check: [x]",
+            "stauts: todo",
+        ] {
+            let e = err(&queue_yaml(&task_yaml("A-1", &format!("    {bad}\n"))));
+            assert_eq!(e.line, 7, "{bad}: {e}");
+            assert!(e.message.contains("near miss"), "{e}");
+        }
+        let strict = Schema::new(&[], true, 1000).unwrap();
+        let e = parse_with(src.as_bytes(), FILE, &strict).unwrap_err();
+        assert!(e.message.contains("strict_fields"), "{e}");
+    }
+
+    #[test]
+    fn parse_all_lists_every_problem_and_reads_on() {
+        let src = queue_yaml(&format!(
+            "{}{}{}{}",
+            task_yaml("A-1", "    dependson: [B-1]\n"),
+            task_yaml("A-2", "    lane: x\n"),
+            "  - title: no id\n    role: A-backend\n    status: todo\n",
+            task_yaml("A-3", "    owner: \"a b\"\n    status: todo\n"),
+        ));
+        let src = src.replacen("status: todo", "status: doing", 1);
+        let (q, found) = parse_all(src.as_bytes(), FILE, &Schema::default()).unwrap();
+        let kinds: Vec<ProblemKind> = found.iter().map(|f| f.kind).collect();
+        assert_eq!(
+            kinds,
+            [
+                ProblemKind::BadStatus,
+                ProblemKind::NearMissKey,
+                ProblemKind::BadValue,
+                ProblemKind::BadTask,
+                ProblemKind::BadName,
+                ProblemKind::DuplicateKey,
+            ]
+        );
+        let ids: Vec<&str> = q.tasks.iter().map(|t| t.id.as_str()).collect();
+        assert_eq!(ids, ["A-1", "A-2", "A-3"]);
+    }
+
+    #[test]
+    fn a_tab_in_the_indentation_is_reported_on_its_own_line() {
+        let e = err("version: 1\ntasks:\n  - id: A-1\n\ttitle: t\n");
+        assert_eq!(e.line, 4, "{e}");
+        assert!(e.message.contains("tab"), "{e}");
+        let e = err("version: 1\ntasks:\n  - id: A-1\n    title: t\n  \t role: r\n");
+        assert_eq!((e.line, e.column), (5, 3), "{e}");
+    }
+
+    #[test]
+    fn a_byte_order_mark_is_accepted() {
+        let src = format!("\u{FEFF}{}", queue_yaml(&task_yaml("A-1", "")));
+        assert_eq!(ok(&src).tasks[0].line, Some(3));
     }
 
     #[test]
@@ -894,7 +1162,11 @@ mod tests {
         ];
         for doc in docs {
             let tree = parse_str(&doc, FILE).map(|(q, _)| q).ok();
-            assert_eq!(parse_streaming(&doc, FILE), tree, "{doc}");
+            assert_eq!(
+                parse_streaming(&doc, FILE, &Schema::default()),
+                tree,
+                "{doc}"
+            );
         }
     }
 
@@ -952,6 +1224,6 @@ mod tests {
         assert_eq!(closest("dependson", TASK_FIELDS), Some("depends_on"));
         assert_eq!(closest("stauts", TASK_FIELDS), Some("status"));
         assert_eq!(closest("Owner", TASK_FIELDS), Some("owner"));
-        assert_eq!(closest("priority", TASK_FIELDS), None);
+        assert_eq!(closest("updated_at", TASK_FIELDS), None);
     }
 }

@@ -19,6 +19,8 @@ pub struct Plan {
     pub changes: Vec<(&'static str, FieldValue)>,
     /// Subject of the queue commit, e.g. `queue: A-P7-001 in_progress (agent-a)`.
     pub message: String,
+    /// A new task to append instead (`wt queue add`); `changes` is then empty.
+    pub add: Option<Box<Task>>,
 }
 
 impl Plan {
@@ -31,11 +33,22 @@ impl Plan {
             task_id: task.id.clone(),
             changes,
             message,
+            add: None,
+        }
+    }
+
+    /// Appends `task` (checked by the caller, see `add::check_new`).
+    pub fn add(task: Task) -> Plan {
+        Plan {
+            task_id: task.id.clone(),
+            changes: Vec::new(),
+            message: format!("queue: {} added ({})", task.id, task.role),
+            add: Some(Box::new(task)),
         }
     }
 
     pub fn is_noop(&self) -> bool {
-        self.changes.is_empty()
+        self.changes.is_empty() && self.add.is_none()
     }
 }
 
@@ -59,7 +72,7 @@ pub struct RuleError {
 }
 
 impl RuleError {
-    fn refused(message: String, fix: impl Into<String>) -> Self {
+    pub(crate) fn refused(message: String, fix: impl Into<String>) -> Self {
         RuleError {
             kind: RuleErrorKind::Refused,
             message,
@@ -68,7 +81,7 @@ impl RuleError {
         }
     }
 
-    fn bad(message: String, fix: impl Into<String>) -> Self {
+    pub(crate) fn bad(message: String, fix: impl Into<String>) -> Self {
         RuleError {
             kind: RuleErrorKind::BadArgument,
             message,
@@ -98,8 +111,10 @@ impl From<RuleError> for Error {
     }
 }
 
-/// Tasks of `role` that are `todo` with every dependency done, in queue order. With a lane
-/// (V2), a task pinned to another lane is left out; a task without `lane` suits any lane.
+/// Tasks of `role` that are `todo` with every dependency done, most urgent first: by
+/// `priority` (lower first; absent is the queue's default), then `sequence` (absent last), then
+/// file order. With a lane (V2), a task pinned to another lane is left out; a task without
+/// `lane` suits any lane.
 pub fn ready<'q>(queue: &'q Queue, role: &str, lane: Option<u32>) -> Vec<&'q Task> {
     let status = status_index(queue);
     let mut tasks: Vec<&Task> = queue
@@ -112,9 +127,16 @@ pub fn ready<'q>(queue: &'q Queue, role: &str, lane: Option<u32>) -> Vec<&'q Tas
                 .all(|d| status.get(d.as_str()) == Some(&Status::Done))
         })
         .collect();
+    // why: a stable sort keeps file order among equals.
+    tasks.sort_by_key(|t| urgency(queue, t));
     // why: V2 children of one parent are listed in the order they will merge.
     super::family::children_in_merge_order(&mut tasks);
     tasks
+}
+
+/// The order tasks are taken in: priority, then sequence (absent last).
+fn urgency(queue: &Queue, task: &Task) -> (u32, u32) {
+    (queue.priority_of(task), task.sequence.unwrap_or(u32::MAX))
 }
 
 /// The task a lane is working on: the first `in_progress` task occupying it.
@@ -127,9 +149,12 @@ pub fn lane_task<'q>(
     queue.tasks.iter().find(|t| occupies(t, role, lane, branch))
 }
 
+/// Each id's status; archived tasks count too (a done one satisfies `depends_on`), after the
+/// live ones.
 fn status_index(queue: &Queue) -> HashMap<&str, Status> {
     let mut map = HashMap::with_capacity(queue.tasks.len());
-    for t in &queue.tasks {
+    let archived = queue.archive.iter().flat_map(|a| &a.tasks);
+    for t in queue.tasks.iter().chain(archived) {
         map.entry(t.id.as_str()).or_insert(t.status);
     }
     map
@@ -156,7 +181,12 @@ fn unmet<'t>(task: &'t Task, status: &HashMap<&str, Status>) -> Vec<(&'t str, Op
 pub fn unmet_dependencies<'t>(queue: &Queue, task: &'t Task) -> Vec<(&'t str, Option<Status>)> {
     // why: one task's few dependencies are looked up directly; an index of every task's status
     // pays only when many tasks are judged.
-    unmet_by(task, |d| queue.task(d).map(|t| t.status))
+    unmet_by(task, |d| {
+        queue
+            .task(d)
+            .or_else(|| queue.archived(d).map(|(_, t)| t))
+            .map(|t| t.status)
+    })
 }
 
 fn unmet_by(
@@ -192,15 +222,23 @@ fn check_arg(what: &str, value: &str, kind: NameKind) -> Result<(), RuleError> {
 }
 
 fn find<'q>(queue: &'q Queue, id: &str) -> Result<&'q Task, RuleError> {
-    queue.task(id).ok_or_else(|| {
-        RuleError::bad(
-            format!("no task {id:?} in the queue"),
-            "check the id with `wt queue show`",
-        )
-    })
+    if let Some(t) = queue.task(id) {
+        return Ok(t);
+    }
+    if let Some((file, t)) = queue.archived(id) {
+        let at = t.line.map_or(String::new(), |l| format!(":{l}"));
+        return Err(RuleError::refused(
+            format!("{id} is archived ({file}{at}): archive tasks are read-only and never claimed"),
+            "add a follow-up task with `wt queue add`",
+        ));
+    }
+    Err(RuleError::bad(
+        format!("no task {id:?} in the queue"),
+        "check the id with `wt queue show`",
+    ))
 }
 
-/// Claims a task for a lane: the given one, or the first ready one in queue order.
+/// Claims a task for a lane: the given one, or the most urgent ready one (see [`ready`]).
 pub fn plan_claim(
     queue: &Queue,
     role: &str,
@@ -236,6 +274,7 @@ pub fn plan_claim(
         ("branch", FieldValue::str(branch)),
         ("claimed_at", FieldValue::str(now)),
         ("blocked_by", FieldValue::Null),
+        ("blocked_reason", FieldValue::Null),
     ];
     Ok(Plan::new(
         chosen,
@@ -297,6 +336,7 @@ fn next_ready<'q>(
     status: &HashMap<&str, Status>,
 ) -> Result<&'q Task, RuleError> {
     let mut waiting = Vec::new();
+    let mut best: Option<&Task> = None;
     for t in queue
         .tasks
         .iter()
@@ -304,7 +344,10 @@ fn next_ready<'q>(
     {
         let unmet = unmet(t, status);
         if unmet.is_empty() {
-            return Ok(t);
+            if best.is_none_or(|b| urgency(queue, t) < urgency(queue, b)) {
+                best = Some(t);
+            }
+            continue;
         }
         if waiting.len() < 5 {
             waiting.push(format!(
@@ -313,6 +356,9 @@ fn next_ready<'q>(
                 unmet_lines(&unmet).join(", ")
             ));
         }
+    }
+    if let Some(t) = best {
+        return Ok(t);
     }
     let lane_text = lane.map_or(String::new(), |n| format!(" lane {n}"));
     let message = format!("no ready task for {role}{lane_text}");
@@ -337,6 +383,19 @@ pub fn plan_set(
     owner: Option<&str>,
     by: Option<&str>,
 ) -> Result<Plan, RuleError> {
+    plan_set_reason(queue, id, status, owner, by, None)
+}
+
+/// [`plan_set`] where `blocked` may give a reason (`blocked_reason`) instead of, or beside, the
+/// blocking task.
+pub fn plan_set_reason(
+    queue: &Queue,
+    id: &str,
+    status: Status,
+    owner: Option<&str>,
+    by: Option<&str>,
+    reason: Option<&str>,
+) -> Result<Plan, RuleError> {
     let task = find(queue, id)?;
     if let Some(o) = owner {
         check_arg("owner", o, NameKind::Id)?;
@@ -359,7 +418,7 @@ pub fn plan_set(
         }
         Status::Todo => release(owner),
         Status::InProgress => resume(queue, task, owner)?,
-        Status::Blocked => block(queue, task, owner, by)?,
+        Status::Blocked => block(queue, task, owner, by, reason)?,
     };
     let who = owner
         .or(task.owner.as_deref())
@@ -378,6 +437,7 @@ fn release(owner: Option<&str>) -> Vec<(&'static str, FieldValue)> {
         ("branch", FieldValue::Null),
         ("claimed_at", FieldValue::Null),
         ("blocked_by", FieldValue::Null),
+        ("blocked_reason", FieldValue::Null),
     ]
 }
 
@@ -428,6 +488,7 @@ fn resume(
         ("status", FieldValue::str(Status::InProgress.as_str())),
         ("owner", FieldValue::str(owner)),
         ("blocked_by", FieldValue::Null),
+        ("blocked_reason", FieldValue::Null),
     ])
 }
 
@@ -436,24 +497,40 @@ fn block(
     task: &Task,
     owner: Option<&str>,
     by: Option<&str>,
+    reason: Option<&str>,
 ) -> Result<Vec<(&'static str, FieldValue)>, RuleError> {
-    let Some(by) = by else {
+    let reason = reason.map(str::trim).filter(|r| !r.is_empty());
+    if by.is_none() && reason.is_none() {
         return Err(RuleError::bad(
-            "`blocked` needs the blocking task".into(),
-            format!("pass --by ID: `wt queue set {} blocked --by ID`", task.id),
-        ));
-    };
-    if by == task.id {
-        return Err(RuleError::bad(
-            format!("{by} cannot block itself"),
-            "name the task it waits for",
+            "`blocked` needs the blocking task or a reason".into(),
+            format!(
+                "pass --by ID or --reason TEXT: `wt queue set {} blocked --reason \"waiting for the API review\"`",
+                task.id
+            ),
         ));
     }
-    find(queue, by)?;
-    let mut wanted = vec![
-        ("status", FieldValue::str(Status::Blocked.as_str())),
-        ("blocked_by", FieldValue::str(by)),
-    ];
+    let mut wanted = vec![("status", FieldValue::str(Status::Blocked.as_str()))];
+    if let Some(by) = by {
+        if by == task.id {
+            return Err(RuleError::bad(
+                format!("{by} cannot block itself"),
+                "name the task it waits for",
+            ));
+        }
+        if queue.task(by).is_none() && queue.archived(by).is_none() {
+            find(queue, by)?;
+        }
+        wanted.push(("blocked_by", FieldValue::str(by)));
+    }
+    if let Some(reason) = reason {
+        if reason.chars().any(char::is_control) {
+            return Err(RuleError::bad(
+                "the reason must be one line of text".into(),
+                "pass --reason without line breaks",
+            ));
+        }
+        wanted.push(("blocked_reason", FieldValue::str(reason)));
+    }
     if let Some(o) = owner {
         wanted.push(("owner", FieldValue::str(o)));
     }
@@ -488,6 +565,7 @@ pub fn plan_done(
             task_id: id.to_string(),
             changes: Vec::new(),
             message,
+            add: None,
         }),
         Status::Done => {
             let message = format!(
@@ -512,6 +590,7 @@ pub fn plan_done(
                 ("completed_at", FieldValue::str(now)),
                 ("merged_commit", FieldValue::str(merged_commit)),
                 ("blocked_by", FieldValue::Null),
+                ("blocked_reason", FieldValue::Null),
             ];
             Ok(Plan::new(task, wanted, message))
         }
@@ -576,6 +655,29 @@ mod tests {
     }
 
     const BASE: &dyn Fn(&str) -> Option<bool> = &|_| Some(true);
+
+    #[test]
+    fn ready_and_claim_go_by_priority_then_sequence_then_file_order() {
+        let mut queue = q("
+            A-1 A-backend todo
+            A-2 A-backend todo priority=5 sequence=2
+            A-3 A-backend todo priority=5 sequence=1
+            A-4 A-backend todo priority=999
+            A-5 A-backend todo priority=5
+            A-6 A-backend todo priority=1 depends_on=[A-1]
+        ");
+        assert_eq!(
+            ids(&ready(&queue, "A-backend", None)),
+            ["A-3", "A-2", "A-5", "A-4", "A-1"]
+        );
+        assert_eq!(claim_a(&queue, None).unwrap().task_id, "A-3");
+        queue.default_priority = 1;
+        assert_eq!(
+            ids(&ready(&queue, "A-backend", None)),
+            ["A-1", "A-3", "A-2", "A-5", "A-4"]
+        );
+        assert_eq!(claim_a(&queue, None).unwrap().task_id, "A-1");
+    }
 
     #[test]
     fn ready_needs_todo_role_and_done_dependencies() {
@@ -1076,7 +1178,7 @@ mod tests {
         }
         tasks[0].depends_on = vec![format!("T{}", n - 1)];
         tasks[0].acceptance_checks = vec!["x".into()];
-        let queue = Queue { version: 1, tasks };
+        let queue = Queue::new(tasks);
         let problems = validate(&queue, BASE);
         assert_eq!(kinds(&problems), [ProblemKind::DependencyCycle]);
         assert!(ready(&queue, "r", None).is_empty());

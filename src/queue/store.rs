@@ -57,7 +57,33 @@ pub fn config(cfg: &Config) -> Result<&QueueConfig> {
 
 /// Read and parse the queue file; errors name the line and column (exit 2).
 pub fn load(info: &RepoInfo, qc: &QueueConfig) -> Result<QueueFile> {
-    read(&info.main.join(&qc.path), &qc.path)
+    let mut file = read(&info.main.join(&qc.path), qc)?;
+    let label = file.rel.display().to_string();
+    queue::archive::attach(&mut file.queue, &info.main, &qc.archive, &label)?;
+    Ok(file)
+}
+
+/// For `wt queue validate`: the queue read on past every problem that leaves its structure
+/// whole, with those problems (archives' as warnings). Only lost structure is an error.
+pub fn load_all(
+    info: &RepoInfo,
+    qc: &QueueConfig,
+) -> Result<(QueueFile, Vec<queue::Finding>, Vec<queue::Problem>)> {
+    let path = info.main.join(&qc.path);
+    let label = qc.path.display().to_string();
+    let bytes = read_bytes(&path, &label)?;
+    let schema = queue::Schema::of(qc);
+    let (mut parsed, findings) = queue::parse_all(&bytes, &label, &schema)?;
+    let (archive, archive_problems) = queue::archive::read(&info.main, &qc.archive, &schema)?;
+    parsed.archive = archive;
+    let text = String::from_utf8(bytes).expect("parse accepted it as UTF-8");
+    let file = QueueFile {
+        path,
+        rel: qc.path.clone(),
+        text,
+        queue: parsed,
+    };
+    Ok((file, findings, archive_problems))
 }
 
 /// The queue when one is configured and readable; None otherwise (for status and preflight,
@@ -66,8 +92,22 @@ pub fn try_load(info: &RepoInfo, cfg: &Config) -> Option<Result<QueueFile>> {
     Some(load(info, cfg.queue.as_ref()?))
 }
 
-fn read(path: &Path, rel: &Path) -> Result<QueueFile> {
+fn read(path: &Path, qc: &QueueConfig) -> Result<QueueFile> {
+    let rel = qc.path.as_path();
     let label = rel.display().to_string();
+    let bytes = read_bytes(path, &label)?;
+    let parsed = queue::parse_with(&bytes, &label, &queue::Schema::of(qc))?;
+    let text = String::from_utf8(bytes).expect("parse accepted it as UTF-8");
+    Ok(QueueFile {
+        path: path.to_path_buf(),
+        rel: rel.to_path_buf(),
+        text,
+        queue: parsed,
+    })
+}
+
+/// The queue file's bytes, refused before reading when it is too large.
+fn read_bytes(path: &Path, label: &str) -> Result<Vec<u8>> {
     let meta = std::fs::metadata(path).map_err(|e| {
         Error::usage(format!("cannot read the queue file {label}: {e}"))
             .hint("create it with `version: 1` and `tasks: []`, or fix [queue] path in lanes.toml")
@@ -81,11 +121,7 @@ fn read(path: &Path, rel: &Path) -> Result<QueueFile> {
         .hint("archive done tasks into another file"));
     }
     let bytes = std::fs::read(path)?;
-    parse_bytes(path.to_path_buf(), rel, bytes)
-}
-
-fn parse_bytes(path: PathBuf, rel: &Path, bytes: Vec<u8>) -> Result<QueueFile> {
-    let label = rel.display().to_string();
+    // why: the file may have grown between the size check and the read.
     if bytes.len() > queue::MAX_QUEUE_BYTES {
         return Err(Error::usage(format!(
             "{label}: {} bytes is over the {} byte limit",
@@ -94,14 +130,7 @@ fn parse_bytes(path: PathBuf, rel: &Path, bytes: Vec<u8>) -> Result<QueueFile> {
         ))
         .hint("archive done tasks into another file"));
     }
-    let parsed = queue::parse(&bytes, &label)?;
-    let text = String::from_utf8(bytes).expect("parse accepted it as UTF-8");
-    Ok(QueueFile {
-        path,
-        rel: rel.to_path_buf(),
-        text,
-        queue: parsed,
-    })
+    Ok(bytes)
 }
 
 /// Replace `path` with `text`; a crash leaves the old or the new file, never half.
@@ -145,6 +174,9 @@ impl Applied {
 /// The task with the plan's changes, from the queue already in memory (so `--json` output does
 /// not parse a large file once more).
 fn task_after(q: &Queue, p: &Plan) -> Option<Task> {
+    if let Some(t) = &p.add {
+        return Some((**t).clone());
+    }
     let mut task = q.task(&p.task_id)?.clone();
     for (name, value) in &p.changes {
         task.set_field(name, value).ok()?;
@@ -183,8 +215,7 @@ where
         }
         let before = gitq::head(&info.main)?;
         let label = file.rel.display().to_string();
-        let text =
-            queue::set_fields_parsed(&file.text, &label, &file.queue, &p.task_id, &p.changes)?;
+        let text = queue::apply_plan(&file.text, &label, &file.queue, &p)?;
         let mut pending = Pending {
             before: before.clone(),
             written: crate::git::blob_id(text.as_bytes()),
@@ -341,7 +372,7 @@ fn edit_file(file: &QueueFile, p: &Plan) -> Result<()> {
         return Ok(());
     }
     let label = file.rel.display().to_string();
-    let text = queue::set_fields_parsed(&file.text, &label, &file.queue, &p.task_id, &p.changes)?;
+    let text = queue::apply_plan(&file.text, &label, &file.queue, p)?;
     write_atomic(&file.path, &text)
 }
 

@@ -1,26 +1,73 @@
-//! What is wrong with a queue, all at once: duplicate ids, bad names, unknown and cyclic
-//! dependencies, states that miss what they need, two tasks in one lane, merged commits that are
-//! not on base. Pure: the caller answers git questions through a closure.
+//! What is wrong with a queue, all at once: duplicate ids (archives included), bad names,
+//! unknown and cyclic dependencies, roles and lanes `lanes.toml` does not define, states that
+//! miss what they need, two tasks in one lane, merged commits that are not on base. Each problem
+//! has a severity: errors make `wt queue validate` exit 1, warnings (history from before `wt`,
+//! a task without acceptance checks) are listed and exit 0 unless `--strict`. Pure: the caller
+//! answers git questions through a closure.
 
 use std::collections::{BTreeMap, HashMap, HashSet, VecDeque};
 
 use serde::Serialize;
 
 use super::model::{name_kind, FieldValue, Queue, Status, Task, TASK_FIELDS};
+use super::parse::Finding;
 
 /// One thing wrong with the queue.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Problem {
     pub kind: ProblemKind,
+    pub severity: Severity,
     pub task: Option<String>,
+    /// The file the line is in, when it is not the queue file (an archive).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
     pub line: Option<u32>,
     pub message: String,
     pub fix: String,
 }
 
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// A role as `lanes.toml` defines it: its name and, for V2, its lane count.
+pub type RoleLanes = (String, Option<u32>);
+
+/// What `validate` may ask beyond the queue itself.
+pub struct Checks<'a> {
+    /// Whether a commit is on base (`None`: cannot tell, so nothing is reported).
+    pub is_on_base: &'a dyn Fn(&str) -> Option<bool>,
+    /// The roles of `lanes.toml`; `None` leaves roles and lanes unchecked.
+    pub roles: Option<&'a [RoleLanes]>,
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ProblemKind {
+    /// A key that looks like a known field misspelled (or, with `strict_fields`, any unknown).
+    NearMissKey,
+    UnknownKey,
+    DuplicateKey,
+    BadKey,
+    BadStatus,
+    BadValue,
+    MissingField,
+    /// An item of `tasks` that cannot be read as a task at all.
+    BadTask,
+    UnknownRole,
+    UnknownLane,
     DuplicateId,
     BadName,
     UnknownDependency,
@@ -38,27 +85,102 @@ pub enum ProblemKind {
     ParentCycle,
     DuplicateMergeOrder,
     MissingException,
+    /// An acceptance check that reads as prose, not a command the lane can run.
+    ProseCheck,
+}
+
+impl ProblemKind {
+    pub fn severity(self) -> Severity {
+        match self {
+            ProblemKind::MissingMergedCommit
+            | ProblemKind::NoAcceptanceChecks
+            | ProblemKind::ProseCheck => Severity::Warning,
+            _ => Severity::Error,
+        }
+    }
+}
+
+impl Problem {
+    /// A problem `parse_all` found while reading the file.
+    pub fn from_finding(f: &Finding, file: Option<&str>) -> Problem {
+        Problem {
+            kind: f.kind,
+            severity: f.kind.severity(),
+            task: None,
+            file: file.map(str::to_string),
+            line: u32::try_from(f.error.line).ok(),
+            message: f.error.message.clone(),
+            fix: f.error.fix.clone(),
+        }
+    }
+}
+
+/// The problems of a file read with `parse_all`: what reading found and what [`validate_with`]
+/// finds, in line order.
+pub fn validate_file(queue: &Queue, findings: &[Finding], checks: &Checks) -> Vec<Problem> {
+    let mut problems: Vec<Problem> = findings
+        .iter()
+        .map(|f| Problem::from_finding(f, None))
+        .collect();
+    problems.extend(validate_with(queue, checks));
+    problems.sort_by_key(|p| (p.file.is_some(), p.line.unwrap_or(u32::MAX)));
+    problems
 }
 
 /// Every problem at once, in file order. `is_on_base(commit)` answers whether a commit is on
 /// the base branch (`None`: cannot tell, so no problem is reported). Unknown keys and bad
-/// statuses cannot reach a [`Queue`]: `parse` refuses them with their line.
+/// statuses cannot reach a [`Queue`]: `parse` refuses them with their line (`parse_all` lists
+/// them; see [`validate_file`]).
 pub fn validate(queue: &Queue, is_on_base: &dyn Fn(&str) -> Option<bool>) -> Vec<Problem> {
+    validate_with(
+        queue,
+        &Checks {
+            is_on_base,
+            roles: None,
+        },
+    )
+}
+
+/// [`validate`] with the roles of `lanes.toml` (and the archive the queue carries).
+pub fn validate_with(queue: &Queue, checks: &Checks) -> Vec<Problem> {
     let index = queue.index();
+    let archived: HashMap<&str, (&str, &Task)> = queue
+        .archive
+        .iter()
+        .flat_map(|a| {
+            a.tasks
+                .iter()
+                .map(move |t| (t.id.as_str(), (a.file.as_str(), t)))
+        })
+        .collect();
+    let known = |id: &str| index.contains_key(id) || archived.contains_key(id);
     let mut problems = Vec::new();
     for (i, task) in queue.tasks.iter().enumerate() {
         let mut report =
             |kind, message: String, fix: &str| problems.push(problem(task, kind, message, fix));
-        if index[task.id.as_str()] != i {
+        let first = index[task.id.as_str()];
+        if first != i {
+            let line = queue.tasks[first].line.unwrap_or(0);
             report(
                 ProblemKind::DuplicateId,
-                format!("duplicate task id {}", task.id),
+                format!("duplicate task id {} (first on line {line})", task.id),
                 "give each task its own id",
             );
         }
+        if let Some((file, t)) = archived.get(task.id.as_str()) {
+            let at = t.line.map_or(String::new(), |l| format!(":{l}"));
+            report(
+                ProblemKind::DuplicateId,
+                format!("task id {} is also in the archive ({file}{at})", task.id),
+                "give the live task a new id: archived ids stay taken",
+            );
+        }
         names(task, &mut report);
-        dependencies(task, &index, &mut report);
-        state(task, &index, is_on_base, &mut report);
+        dependencies(task, &known, &mut report);
+        state(task, &known, checks.is_on_base, &mut report);
+        if let Some(roles) = checks.roles {
+            role_and_lane(task, roles, &mut problems);
+        }
     }
     lane_conflicts(queue, &mut problems);
     cycles(queue, &index, &mut problems);
@@ -70,11 +192,52 @@ pub fn validate(queue: &Queue, is_on_base: &dyn Fn(&str) -> Option<bool>) -> Vec
 fn problem(task: &Task, kind: ProblemKind, message: String, fix: &str) -> Problem {
     Problem {
         kind,
+        severity: kind.severity(),
         task: Some(task.id.clone()),
+        file: None,
         line: task.line,
         message,
         fix: fix.to_string(),
     }
+}
+
+/// A role `lanes.toml` does not define, or a lane its role does not have: no lane could ever
+/// claim the task. A done task of a role since removed is history: a warning.
+fn role_and_lane(task: &Task, roles: &[RoleLanes], problems: &mut Vec<Problem>) {
+    if task.role.is_empty() {
+        return;
+    }
+    let (id, role) = (&task.id, &task.role);
+    let found = roles.iter().find(|(n, _)| n == role);
+    let (kind, message, fix) = match (found, task.lane) {
+        (None, _) => {
+            let names: Vec<&str> = roles.iter().map(|(n, _)| n.as_str()).collect();
+            (
+                ProblemKind::UnknownRole,
+                format!("{id} has role {role}, which lanes.toml does not define"),
+                format!(
+                    "use a role of lanes.toml ({}), or add a [[role]] named {role}",
+                    names.join(", ")
+                ),
+            )
+        }
+        (Some((_, None)), Some(n)) => (
+            ProblemKind::UnknownLane,
+            format!("{id} is pinned to lane {n}, but {role} is a V1 role with one lane"),
+            format!("remove `lane: {n}` from the task, or give {role} `lanes = N` in lanes.toml"),
+        ),
+        (Some((_, Some(max))), Some(n)) if n > *max => (
+            ProblemKind::UnknownLane,
+            format!("{id} is pinned to lane {n} of {role}, which has lanes 1 to {max}"),
+            format!("pin it to a lane from 1 to {max}, or remove `lane:` so any lane may take it"),
+        ),
+        _ => return,
+    };
+    let mut p = problem(task, kind, message, &fix);
+    if task.status == Status::Done {
+        p.severity = Severity::Warning;
+    }
+    problems.push(p);
 }
 
 type Report<'r> = dyn FnMut(ProblemKind, String, &str) + 'r;
@@ -104,7 +267,7 @@ fn names(task: &Task, report: &mut Report) {
     }
 }
 
-fn dependencies(task: &Task, index: &HashMap<&str, usize>, report: &mut Report) {
+fn dependencies(task: &Task, known: &dyn Fn(&str) -> bool, report: &mut Report) {
     for dep in &task.depends_on {
         if *dep == task.id {
             report(
@@ -112,7 +275,7 @@ fn dependencies(task: &Task, index: &HashMap<&str, usize>, report: &mut Report) 
                 format!("{} depends on itself", task.id),
                 "remove it from its own depends_on",
             );
-        } else if !index.contains_key(dep.as_str()) {
+        } else if !known(dep) {
             let message = format!("{} depends on unknown task {dep}", task.id);
             report(
                 ProblemKind::UnknownDependency,
@@ -125,13 +288,13 @@ fn dependencies(task: &Task, index: &HashMap<&str, usize>, report: &mut Report) 
 
 fn state(
     task: &Task,
-    index: &HashMap<&str, usize>,
+    known: &dyn Fn(&str) -> bool,
     is_on_base: &dyn Fn(&str) -> Option<bool>,
     report: &mut Report,
 ) {
     match task.status {
         Status::InProgress => in_progress_state(task, report),
-        Status::Blocked => blocked_state(task, index, report),
+        Status::Blocked => blocked_state(task, known, report),
         Status::Done => done_state(task, is_on_base, report),
         Status::Todo => {}
     }
@@ -164,9 +327,10 @@ fn in_progress_state(task: &Task, report: &mut Report) {
     }
 }
 
-fn blocked_state(task: &Task, index: &HashMap<&str, usize>, report: &mut Report) {
+fn blocked_state(task: &Task, known: &dyn Fn(&str) -> bool, report: &mut Report) {
     let id = &task.id;
-    let fix = format!("name the blocker: `wt queue set {id} blocked --by OTHER`");
+    let fix =
+        format!("name the blocker: `wt queue set {id} blocked --by OTHER` or `--reason TEXT`");
     match task.blocked_by.as_deref() {
         None if task.blocked_reason.is_some() => {}
         None => report(
@@ -179,7 +343,7 @@ fn blocked_state(task: &Task, index: &HashMap<&str, usize>, report: &mut Report)
             format!("{id} is blocked by itself"),
             &fix,
         ),
-        Some(by) if !index.contains_key(by) => report(
+        Some(by) if !known(by) => report(
             ProblemKind::BadBlockedBy,
             format!("{id} is blocked by unknown task {by}"),
             &fix,
@@ -192,12 +356,20 @@ fn done_state(task: &Task, is_on_base: &dyn Fn(&str) -> Option<bool>, report: &m
     let id = &task.id;
     match task.merged_commit.as_deref() {
         None => {
-            let fix = "record the commit that merged it under merged_commit";
-            report(
-                ProblemKind::MissingMergedCommit,
-                format!("{id} is done without merged_commit"),
-                fix,
-            )
+            let legacy = ["commit", "commit_sha"]
+                .iter()
+                .find_map(|k| Some((*k, task.extra.get(k)?)));
+            let (message, fix) = match legacy {
+                Some((key, value)) => (
+                    format!("{id} is done without merged_commit (its `{key}: {}` is kept as it is)", plain(value)),
+                    format!("to have wt check it against base, map it in lanes.toml: [queue.field_names] merged_commit = \"{key}\""),
+                ),
+                None => (
+                    format!("{id} is done without merged_commit (finished before wt recorded merges?)"),
+                    "record the commit that merged it under merged_commit, if it is known".to_string(),
+                ),
+            };
+            report(ProblemKind::MissingMergedCommit, message, &fix)
         }
         Some(c) if is_on_base(c) == Some(false) => {
             let message = format!("{id} is done but its merged_commit {c} is not on base");
@@ -356,4 +528,11 @@ fn cycle_through(start: usize, edges: &[Vec<usize>], members: &[usize]) -> Vec<u
         }
     }
     vec![start, start]
+}
+
+fn plain(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    }
 }

@@ -121,8 +121,9 @@ fn f53_tab_indentation_is_refused_with_its_line() {
     let env = queue_only("", QUEUE_TEXT);
     let text = QUEUE_TEXT.replacen("    title: First slice", "\ttitle: First slice", 1);
     replace_queue(&env, text.as_bytes());
-    // why: the tab ends the plain scalar `T-1` of the line above; the parser reports it there.
-    refused_everywhere(&env, 4, "tab");
+    // The parser reports the tab where the structure breaks, on the line above; wt names the
+    // tab's own line (issue 17, item 8).
+    refused_everywhere(&env, 5, "a tab in the indentation");
 }
 
 #[test]
@@ -139,7 +140,24 @@ fn f55_duplicate_task_ids_are_refused() {
     let env = queue_only("", QUEUE_TEXT);
     let dup = QUEUE_TEXT.replacen("id: T-2", "id: T-1", 1);
     replace_queue(&env, dup.as_bytes());
-    refused_everywhere(&env, 12, "duplicate task id `T-1`");
+    let before = Snapshot::take(&env, &[&env.main]).with_file(&queue_path(&env));
+    for args in [
+        &["queue", "claim", LANE, "--owner", "agent-a"][..],
+        &["queue", "set", "T-1", "blocked", "--by", "T-2"],
+        &["queue", "show"],
+        &["queue", "ready", LANE],
+    ] {
+        env.wt(args)
+            .code(2)
+            .stderr_has(&format!("{QUEUE}:12:"))
+            .stderr_has("duplicate task id `T-1`");
+        before.assert_unchanged(&env);
+    }
+    // validate lists it (with the first line) among every other problem: exit 1.
+    env.wt(&["queue", "validate"]).code(1).stdout_has(&format!(
+        "{QUEUE}:12: duplicate task id T-1 (first on line 4)"
+    ));
+    before.assert_unchanged(&env);
 }
 
 #[test]

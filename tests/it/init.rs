@@ -203,7 +203,19 @@ fn example_config_names_every_key() {
             "worktree_root"
         ]
     );
-    assert_eq!(keys("queue"), ["commit", "path", "push", "set_status"]);
+    assert_eq!(
+        keys("queue"),
+        [
+            "archive",
+            "commit",
+            "default_priority",
+            "field_names",
+            "path",
+            "push",
+            "set_status",
+            "strict_fields"
+        ]
+    );
     assert_eq!(keys("contracts"), ["owners", "paths"]);
     assert_eq!(
         keys("policy"),

@@ -36,6 +36,7 @@ mod quality_review;
 mod queue;
 mod queue_cache;
 mod queue_git;
+mod queue_team;
 mod readme_tour;
 mod setup;
 mod snapshots_cli;

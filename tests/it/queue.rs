@@ -547,6 +547,18 @@ fn claims_edit_only_the_claimed_fields_crlf() {
 /// changing nothing.
 #[track_caller]
 fn refuses_file(env: &Env, bytes: &[u8], where_: &str, needle: &str) {
+    refuses_file_as(env, bytes, where_, needle, true);
+}
+
+/// As `refuses_file` for a problem that leaves the YAML's structure whole: `validate` lists it
+/// with its line among the others and exits 1.
+#[track_caller]
+fn listed_in_file(env: &Env, bytes: &[u8], where_: &str, needle: &str) {
+    refuses_file_as(env, bytes, where_, needle, false);
+}
+
+#[track_caller]
+fn refuses_file_as(env: &Env, bytes: &[u8], where_: &str, needle: &str, structural: bool) {
     fs::create_dir_all(env.main.join(Q).parent().unwrap()).unwrap();
     fs::write(env.main.join(Q), bytes).unwrap();
     commit_queue(env, &env.main, "broken queue");
@@ -559,7 +571,14 @@ fn refuses_file(env: &Env, bytes: &[u8], where_: &str, needle: &str) {
         &["queue", "set", "A-1", "todo"],
     ] {
         let r = env.wt(args);
-        r.code(2).stderr_has(where_).stderr_has(needle);
+        if args[1] == "validate" && !structural {
+            let line = where_.rsplitn(3, ':').nth(2).unwrap();
+            r.code(1)
+                .stdout_has(&format!("{line}: "))
+                .stdout_has(needle);
+        } else {
+            r.code(2).stderr_has(where_).stderr_has(needle);
+        }
         before.assert_identical_after(env, &args.join(" "));
     }
 }
@@ -579,7 +598,7 @@ fn broken_queue_files_are_refused_with_their_line_and_column() {
         "unclosed bracket",
     );
     let cut = good.find("status: todo").unwrap() + "status: to".len();
-    refuses_file(
+    listed_in_file(
         &env,
         &good.as_bytes()[..cut],
         "doc/queue.yaml:12:13:",
@@ -592,9 +611,9 @@ fn broken_queue_files_are_refused_with_their_line_and_column() {
         "    status: todo\n    status: done\n",
         1,
     );
-    refuses_file(&env, dup.as_bytes(), "doc/queue.yaml:13:5:", "status");
+    listed_in_file(&env, dup.as_bytes(), "doc/queue.yaml:13:5:", "status");
     let typo = good.replacen("depends_on: [A-1]", "dependson: [A-1]", 1);
-    refuses_file(&env, typo.as_bytes(), "doc/queue.yaml:19:5:", "dependson");
+    listed_in_file(&env, typo.as_bytes(), "doc/queue.yaml:19:5:", "dependson");
 
     // Conflict markers left by a merge.
     let markers = good.replacen(

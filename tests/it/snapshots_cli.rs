@@ -225,20 +225,20 @@ fn queue_show_lists_the_tasks() {
     snap!(env, env.wt(&["queue", "show"]), @r#"
         exit 0
         --- stdout
-        ID   STATUS  ROLE       OWNER  DEPENDS_ON  TITLE
-        A-0  done    A-backend  -      -           Done already
-        A-1  todo    A-backend  -      A-0         First backend slice
-        A-2  todo    A-backend  -      A-1         Second backend slice
-        B-1  todo    B-ui:2     -      -           Lane two only
-        B-2  todo    B-ui       -      -           Any lane
-        B-3  todo    B-ui       -      -           Any lane too
+        ID   STATUS  PRIORITY  ROLE       OWNER  DEPENDS_ON  TITLE
+        A-0  done    1000      A-backend  -      -           Done already
+        A-1  todo    1000      A-backend  -      A-0         First backend slice
+        A-2  todo    1000      A-backend  -      A-1         Second backend slice
+        B-1  todo    1000      B-ui:2     -      -           Lane two only
+        B-2  todo    1000      B-ui       -      -           Any lane
+        B-3  todo    1000      B-ui       -      -           Any lane too
         --- stderr
     "#);
     snap!(env, env.wt(&["queue", "show", "A-1"]), @r#"
         exit 0
         --- stdout
-        ID   STATUS  ROLE       OWNER  DEPENDS_ON  TITLE
-        A-1  todo    A-backend  -      A-0         First backend slice
+        ID   STATUS  PRIORITY  ROLE       OWNER  DEPENDS_ON  TITLE
+        A-1  todo    1000      A-backend  -      A-0         First backend slice
         --- stderr
     "#);
 }
@@ -266,7 +266,7 @@ fn queue_validate_ok_and_with_problems() {
         doc/queue.yaml:21: B-1 depends on itself
             fix: remove it from its own depends_on
         --- stderr
-        2 problem(s)
+        2 error(s), 0 warning(s)
     "#);
 }
 

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 pub const Q: &str = "doc/queue.yaml";
 
 /// Every field a task has in `--json` output, in order.
-pub const FIELDS: [&str; 20] = [
+pub const FIELDS: [&str; 24] = [
     "id",
     "title",
     "role",
@@ -22,15 +22,19 @@ pub const FIELDS: [&str; 20] = [
     "depends_on",
     "acceptance_checks",
     "blocked_by",
+    "blocked_reason",
     "claimed_at",
     "completed_at",
     "merged_commit",
     "parent_id",
     "slice",
     "merge_order",
+    "kind",
+    "priority",
+    "sequence",
+    "risk_level",
     "description",
     "notes",
-    "blocked_reason",
     "exception",
 ];
 
