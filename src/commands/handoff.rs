@@ -2,12 +2,14 @@
 //! `templates/handoff.md`: the task header (id, status, dependencies satisfied), the commits on
 //! the lane (base..lane), the files they change, the checks of the last recorded `wt check` run
 //! with their exit codes, and the risks and next slice given as flags. `wt merge` records one
-//! under `<common dir>/wt/handoffs/`. Reads only.
+//! under `<common dir>/wt/handoffs/`. Reads only, except that `--root-cause`, `--owning-layer`
+//! and `--proof` are remembered for the lane (defect evidence, until it merges).
 
 use super::LaneWords;
 use crate::config::Words;
 use crate::context::Context;
 use crate::error::{Error, Result};
+use crate::lane::evidence::{self, Evidence};
 use crate::lane::handoff::{self, Found};
 use crate::sys::files;
 use clap::Args;
@@ -26,6 +28,15 @@ pub struct HandoffArgs {
     /// The next recommended slice.
     #[arg(long)]
     pub next: Option<String>,
+    /// Defect tasks: the root cause, in one sentence (remembered for the lane until it merges).
+    #[arg(long, value_name = "TEXT")]
+    pub root_cause: Option<String>,
+    /// Defect tasks: the file or folder where the root cause was fixed (a path the branch changes).
+    #[arg(long, value_name = "PATH")]
+    pub owning_layer: Option<String>,
+    /// Defect tasks: the command proving the root-cause path is covered (the merge runs it).
+    #[arg(long, value_name = "COMMAND")]
+    pub proof: Option<String>,
 }
 
 pub fn run(ctx: &Context, args: HandoffArgs) -> Result<u8> {
@@ -33,6 +44,18 @@ pub fn run(ctx: &Context, args: HandoffArgs) -> Result<u8> {
     let lane = cfg.select_lane(&Words::parse(&args.lane.words)?)?;
     let base = ctx.base()?;
     let site = ctx.site(&base)?;
+    let given = Evidence {
+        root_cause: args.root_cause,
+        owning_layer: args.owning_layer,
+        proof: args.proof,
+    };
+    if !given.is_empty() {
+        evidence::remember(site.info, lane, &given)?;
+        ctx.ui.status(&format!(
+            "defect evidence remembered for {} until it merges",
+            lane.id
+        ));
+    }
     let recorded_ok = !ctx.ui.json_mode() && args.out.is_none();
     let report = match handoff::for_lane(&site, lane, args.risk, args.next, recorded_ok)? {
         Found::Report(h) => h,

@@ -7,6 +7,7 @@ use crate::config::Words;
 use crate::context::Context;
 use crate::error::{Error, Result};
 use crate::git::short_sha;
+use crate::lane::evidence::{self, Evidence};
 use crate::lane::handoff::{CommitLine, FileLine};
 use crate::lane::merge::{self, Many, MergeOptions, PlanStep, Refusal, Trail};
 use crate::lane::policy::Violation;
@@ -32,14 +33,29 @@ pub struct MergeArgs {
     /// Merge every lane that is ahead of base, clean, and has a claimed task, in queue order.
     #[arg(long, conflicts_with = "dry_run")]
     pub all: bool,
+    /// Defect tasks: the root cause, in one sentence (remembered for the lane).
+    #[arg(long, value_name = "TEXT")]
+    pub root_cause: Option<String>,
+    /// Defect tasks: the file or folder where the root cause was fixed (a path the branch changes).
+    #[arg(long, value_name = "PATH")]
+    pub owning_layer: Option<String>,
+    /// Defect tasks: the command proving the root-cause path is covered (run in the rebased lane).
+    #[arg(long, value_name = "COMMAND")]
+    pub proof: Option<String>,
 }
 
 pub fn run(ctx: &Context, args: MergeArgs) -> Result<u8> {
     let cfg = ctx.config()?;
     let words = Words::parse(&args.lane.words)?;
+    let given = Evidence {
+        root_cause: args.root_cause.clone(),
+        owning_layer: args.owning_layer.clone(),
+        proof: args.proof.clone(),
+    };
     let opts = MergeOptions {
         allow_test_removal: args.allow_test_removal.clone(),
         retries: args.retries,
+        evidence: given.clone(),
     };
     if args.all || cfg.select_lanes(&words)?.len() > 1 {
         if args.dry_run {
@@ -50,6 +66,12 @@ pub fn run(ctx: &Context, args: MergeArgs) -> Result<u8> {
             return Err(Error::usage(
                 "--all merges every ready lane; name no lane with it",
             ));
+        }
+        if !given.is_empty() {
+            return Err(Error::usage(
+                "--root-cause, --owning-layer and --proof belong to one lane",
+            )
+            .hint("give them to `wt handoff LANE` (remembered until it merges), then merge"));
         }
         return several(ctx, &words, args.all, &opts);
     }
@@ -73,6 +95,7 @@ pub fn run(ctx: &Context, args: MergeArgs) -> Result<u8> {
     // why: the lane alone is held for the whole merge; the merge takes the repository lock
     // itself around everything but the checks.
     let _lane = ctx.lane_lock(&lane.id, &format!("merge {}", lane.id))?;
+    evidence::remember(ctx.repo()?, lane, &given)?;
     let base = ctx.base()?;
     let merged = match merge::merge(&ctx.site(&base)?, &ctx.ui, lane, &opts, &mut trail) {
         Ok(m) => m,

@@ -117,7 +117,8 @@ fn list(ctx: &Context, lane: &crate::config::Lane, args: &ReviewArgs) -> Result<
     let needs = match (head, base.tip(&repo)) {
         (Some(h), Some(b)) => {
             let claimed = task::claimed_task(site.info, site.cfg, lane)?;
-            crate::lane::quality::judge(&site, &repo, lane, claimed.as_ref(), h, b)?
+            let ev = crate::lane::evidence::load(site.info, lane);
+            crate::lane::quality::judge(&site, &repo, lane, claimed.as_ref(), &ev, h, b)?
                 .into_iter()
                 .filter(|v| v.rule == Rule::Review)
                 .collect()

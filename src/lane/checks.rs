@@ -32,6 +32,8 @@ pub enum Source {
     Gate,
     /// The claimed task's `acceptance_checks`.
     Acceptance,
+    /// A defect task's proof command (`--proof`).
+    Proof,
 }
 
 impl Source {
@@ -40,6 +42,7 @@ impl Source {
             Source::Role => "role",
             Source::Gate => "gate",
             Source::Acceptance => "acceptance",
+            Source::Proof => "proof",
         }
     }
 }
@@ -319,6 +322,19 @@ pub fn exit_text(code: Option<i32>) -> String {
 /// The error for a run with failed checks: exit 1, each failure listed.
 pub fn failure(lane: &Lane, record: &Record) -> Error {
     let failed = record.failed();
+    if let Some(proof) = failed.iter().find(|c| c.source == Source::Proof) {
+        return Error::refused(format!(
+            "the proof command `{}` failed in the rebased {} ({}): the root-cause path is not shown fixed; nothing was pushed",
+            proof.command,
+            lane.id,
+            exit_text(proof.exit_code)
+        ))
+        .hint(format!(
+            "fix the root cause (or the proof) in {}, commit, then run wt merge again; a new proof: wt handoff {} --proof \"COMMAND\"",
+            lane.path.display(),
+            lane.id
+        ));
+    }
     let planned = record.checks.len() + record.not_run.len();
     let not_run = match record.not_run.len() {
         0 => String::new(),

@@ -9,6 +9,7 @@ use crate::git::diff::{self, ChangeKind};
 use crate::git::short_sha;
 use crate::git::{ops, BaseRef, Oid, RepoInfo, Repository};
 use crate::lane::checks::{self, duration_text, exit_text, CheckResult};
+use crate::lane::evidence::{self, Evidence};
 use crate::lane::review::{self, Review};
 use crate::lane::state;
 use crate::lane::task::{self, ClaimedTask};
@@ -41,6 +42,8 @@ pub struct Handoff {
     pub next: Option<String>,
     /// Every review of the lane, oldest first (`current`: the change is still the one reviewed).
     pub reviews: Vec<Review>,
+    /// The defect evidence given for the lane (playbook 8a), if any.
+    pub evidence: Option<Evidence>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -68,6 +71,7 @@ pub struct Subject<'a> {
     pub depends_on_satisfied: Option<bool>,
     pub risks: Vec<String>,
     pub next: Option<String>,
+    pub evidence: Option<Evidence>,
 }
 
 impl<'a> Subject<'a> {
@@ -138,6 +142,7 @@ pub fn for_lane(
         depends_on_satisfied: None,
         risks,
         next,
+        evidence: Some(evidence::load(info, lane)).filter(|e| !e.is_empty()),
     }
     .with_task(task.as_ref());
     Ok(Found::Report(Box::new(collect(info, &repo, base, subject))))
@@ -189,6 +194,7 @@ pub fn collect(info: &RepoInfo, repo: &Repository, base: &BaseRef, s: Subject) -
         risks: s.risks,
         next: s.next,
         reviews,
+        evidence: s.evidence,
     }
 }
 
@@ -233,6 +239,12 @@ pub fn render(h: &Handoff) -> String {
         ("files", files_section(h)),
         ("checks", checks_section(h)),
         ("reviews", reviews_section(h)),
+        (
+            "evidence",
+            h.evidence
+                .as_ref()
+                .map_or("none given".to_string(), |e| list_or_none(&e.lines())),
+        ),
         ("risks", list_or_none(&h.risks)),
         (
             "next",
@@ -361,6 +373,7 @@ mod tests {
             risks: vec![],
             next: None,
             reviews: vec![],
+            evidence: None,
         };
         let text = render(&h);
         assert!(!text.contains("{{"), "{text}");

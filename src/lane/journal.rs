@@ -41,6 +41,9 @@ pub struct Journal {
     /// Lines for the handoff's risks (e.g. test files removed, and why).
     #[serde(default)]
     pub risks: Vec<String>,
+    /// The defect evidence of a defect task, for the handoff and the queue task.
+    #[serde(default)]
+    pub evidence: Option<crate::lane::evidence::Evidence>,
 }
 
 fn path(info: &RepoInfo, lane: &str) -> PathBuf {

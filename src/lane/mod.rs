@@ -8,6 +8,7 @@
 //! They reach git only through `git/`, the queue only through `queue/`.
 
 pub mod checks;
+pub mod evidence;
 pub mod exception;
 pub mod findings;
 pub mod guide;

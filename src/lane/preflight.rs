@@ -365,7 +365,8 @@ fn quality_checks(
         return Ok((Vec::new(), Vec::new()));
     };
     let claimed = task::claimed_task(site.info, site.cfg, lane).ok().flatten();
-    let found = crate::lane::quality::judge(site, repo, lane, claimed.as_ref(), head, base)?;
+    let ev = crate::lane::evidence::load(site.info, lane);
+    let found = crate::lane::quality::judge(site, repo, lane, claimed.as_ref(), &ev, head, base)?;
     let groups: [(&str, Rule); 4] = [
         ("reviews", Rule::Review),
         ("defect evidence", Rule::DefectEvidence),

@@ -7,6 +7,7 @@ use crate::config::Lane;
 use crate::error::Result;
 use crate::git::diff::{self, ChangeKind};
 use crate::git::{Oid, Repository};
+use crate::lane::evidence::{self, Evidence};
 use crate::lane::review::{self, Facts};
 use crate::lane::task::ClaimedTask;
 use crate::lane::Site;
@@ -28,11 +29,13 @@ pub fn changed_paths(repo: &Repository, tip: Oid, base_tip: Oid) -> Vec<String> 
 }
 
 /// The quality rules' violations for the branch `tip` of `lane`, judged against `base_tip`.
+#[allow(clippy::too_many_arguments)]
 pub fn judge(
     site: &Site,
     repo: &Repository,
     lane: &Lane,
     task: Option<&ClaimedTask>,
+    evidence: &Evidence,
     tip: Oid,
     base_tip: Oid,
 ) -> Result<Vec<Violation>> {
@@ -45,13 +48,133 @@ pub fn judge(
         task,
         paths: &paths,
         reviews: &reviews,
-        needs_implemented: false,
+        needs_implemented: high_risk(cfg, task, &paths).is_some(),
     };
     let mut out = review::judge(cfg, &facts);
+    out.extend(evidence::judge(cfg, lane, task, evidence, &paths));
+    out.extend(high_risk_violations(site, lane, task, &paths));
     if let Some(t) = task {
         out.extend(prose_violations(site, lane, t));
     }
     Ok(out)
+}
+
+/// Why the branch is high-risk (the task's `risk_level`, or a `[policy] high_risk` path it
+/// changes), or None.
+pub fn high_risk(
+    cfg: &crate::config::Config,
+    task: Option<&ClaimedTask>,
+    paths: &[String],
+) -> Option<String> {
+    if let Some(t) = task.filter(|t| {
+        t.risk_level
+            .as_deref()
+            .is_some_and(|r| r.trim().eq_ignore_ascii_case("high"))
+    }) {
+        return Some(format!("{} has risk_level: high", t.id));
+    }
+    let mut set = globset::GlobSetBuilder::new();
+    for g in &cfg.policy.high_risk {
+        if let Ok(glob) = crate::config::glob(g) {
+            set.add(glob);
+        }
+    }
+    let set = set.build().ok()?;
+    let hit = paths.iter().find(|p| set.is_match(p.as_str()))?;
+    Some(format!("the branch changes {hit} ([policy] high_risk)"))
+}
+
+/// A quiet search that proves a code path exists: `rg -q ...`, `grep -q ...`.
+pub fn is_code_anchor(check: &str) -> bool {
+    let words = crate::queue::prose::split(check);
+    let mut words = words
+        .iter()
+        .skip_while(|w| crate::queue::prose::is_assignment(w));
+    let Some(first) = words.next() else {
+        return false;
+    };
+    let second = words.clone().next().map_or("", String::as_str);
+    let tool = matches!(first.as_str(), "rg" | "grep" | "egrep" | "fgrep")
+        || format!("{first} {second}") == "git grep";
+    tool && words.any(|w| {
+        w == "--quiet"
+            || w == "--silent"
+            || (w.starts_with('-') && !w.starts_with("--") && w.contains('q'))
+    })
+}
+
+/// A command that does nothing, so proves nothing (`true`, `:`, `echo ...`).
+fn is_no_op(check: &str) -> bool {
+    let words = crate::queue::prose::split(check);
+    matches!(
+        words.first().map(String::as_str),
+        None | Some("true" | ":" | "echo" | "printf" | "exit")
+    )
+}
+
+/// The high-risk rule (playbook section 6, implementation reality check): the task's
+/// acceptance checks hold a code anchor and a runtime-path command.
+fn high_risk_violations(
+    site: &Site,
+    lane: &Lane,
+    task: Option<&ClaimedTask>,
+    paths: &[String],
+) -> Vec<Violation> {
+    let cfg = site.cfg;
+    let Some(why) = high_risk(cfg, task, paths) else {
+        return Vec::new();
+    };
+    let rule = "a high-risk task is done only with a code-anchor command (e.g. `rg -q \"terminal.open\" cmd/node-agent/catalog.go`) and a runtime-path command that exercises it (playbook 6)";
+    let queue = cfg
+        .queue
+        .as_ref()
+        .map_or("the queue file".to_string(), |q| {
+            q.path.display().to_string()
+        });
+    let Some(task) = task else {
+        return vec![Violation {
+            rule: Rule::HighRisk,
+            paths: Vec::new(),
+            owner: None,
+            message: format!(
+                "{why}, and {} has no claimed task to hold its checks: {rule}",
+                lane.id
+            ),
+            fix: format!(
+                "claim a task for it with both checks: wt queue claim {}",
+                lane.id
+            ),
+        }];
+    };
+    let checks = &task.acceptance_checks;
+    let anchors = checks.iter().filter(|c| is_code_anchor(c)).count();
+    let runtime = checks
+        .iter()
+        .filter(|c| !is_code_anchor(c) && !is_no_op(c))
+        .count();
+    let mut missing = Vec::new();
+    if anchors == 0 {
+        missing.push("a code-anchor command (`rg -q PATTERN FILE` or `grep -q PATTERN FILE`)");
+    }
+    if runtime == 0 {
+        missing.push("a runtime-path command (the test that exercises the path)");
+    }
+    if missing.is_empty() {
+        return Vec::new();
+    }
+    vec![Violation {
+        rule: Rule::HighRisk,
+        paths: Vec::new(),
+        owner: None,
+        message: format!(
+            "{why}: {rule}; its acceptance checks lack {}",
+            missing.join(" and ")
+        ),
+        fix: format!(
+            "add them to the acceptance_checks of {} in {queue} on base, or, if the runtime path is deferred, block it: wt queue set {} blocked --by TASK",
+            task.id, task.id
+        ),
+    }]
 }
 
 /// The task's acceptance checks that are prose: named before anything runs, instead of a bare
@@ -127,4 +250,26 @@ fn make_targets(dir: &Path) -> Option<Vec<String>> {
         }
     }
     Some(targets)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn code_anchors_are_quiet_searches() {
+        for c in [
+            "rg -q \"terminal.open\" cmd/node-agent/catalog.go",
+            "grep -q x a.go",
+            "grep -Fq x a.go",
+            "git grep --quiet x",
+            "LC_ALL=C grep -qs x a.go",
+        ] {
+            assert!(is_code_anchor(c), "{c}");
+        }
+        for c in ["grep x a.go", "go test ./...", "true", "rg --files"] {
+            assert!(!is_code_anchor(c), "{c}");
+        }
+        assert!(is_no_op("true") && is_no_op("echo done") && !is_no_op("go test ./..."));
+    }
 }

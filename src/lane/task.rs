@@ -227,6 +227,10 @@ pub struct ClaimedTask {
     pub open_children: Vec<String>,
     /// The ADR it was claimed under before its dependencies were done.
     pub exception: Option<String>,
+    /// The queue's `kind` (bug, defect, story...).
+    pub kind: Option<String>,
+    /// The queue's `risk_level` (`high` makes the task high-risk).
+    pub risk_level: Option<String>,
 }
 
 /// The lane's claimed (in_progress) task, if a queue is configured and it has one.
@@ -258,15 +262,23 @@ fn claimed(q: &Queue, task: &Task) -> ClaimedTask {
             .map(queue::family::describe)
             .collect(),
         exception: task.exception.clone(),
+        kind: task.kind.clone(),
+        risk_level: task.risk_level.clone(),
     }
 }
 
 /// Called by `wt merge` after base moved to `merged_commit`: mark the task done (file edit on base
 /// with commit/push, or the delegate argv). Idempotent: a rerun after a crash finds it done with
 /// the same commit and changes nothing.
-pub fn mark_done(site: &Site, events: &dyn Events, task: &str, merged_commit: &str) -> Result<()> {
+pub fn mark_done(
+    site: &Site,
+    events: &dyn Events,
+    task: &str,
+    merged_commit: &str,
+    extra: &[(&'static str, String)],
+) -> Result<()> {
     let now = crate::sys::clock::now();
-    let plan = |q: &Queue| queue::plan_done(q, task, merged_commit, &now);
+    let plan = |q: &Queue| queue::plan_done_with(q, task, merged_commit, &now, extra);
     let qc = queue::store::config(site.cfg)?;
     let base = || Ok(site.base.clone());
     let store = queue::store::Site {

@@ -53,8 +53,8 @@ pub use model::{
 };
 pub use parse::{parse, parse_all, parse_with, source_line, Finding, QueueError, MAX_QUEUE_BYTES};
 pub use rules::{
-    lane_task, plan_claim, plan_done, plan_set, plan_set_reason, ready, unmet_dependencies,
-    validate, Plan, Problem, ProblemKind, RuleError, RuleErrorKind,
+    lane_task, plan_claim, plan_done, plan_done_with, plan_set, plan_set_reason, ready,
+    unmet_dependencies, validate, Plan, Problem, ProblemKind, RuleError, RuleErrorKind,
 };
 pub use schema::Schema;
 pub use validate::{validate_file, validate_with, Checks, RoleLanes, Severity};

@@ -62,6 +62,12 @@ pub struct Task {
     /// Order among tasks of the same priority; absent comes after any number.
     pub sequence: Option<u32>,
     pub risk_level: Option<String>,
+    /// Defect evidence (playbook 8a), recorded by the merge: the root cause in one sentence.
+    pub root_cause: Option<String>,
+    /// The owning layer (a path the branch changed) where the root cause was fixed.
+    pub owning_layer: Option<String>,
+    /// The command that proves the root-cause path is covered (it passed in the rebased lane).
+    pub proof_command: Option<String>,
     pub description: Option<String>,
     pub notes: Option<String>,
     /// The accepted ADR that let the task be claimed before its dependencies were done
@@ -137,6 +143,9 @@ pub const TASK_FIELDS: &[&str] = &[
     "priority",
     "sequence",
     "risk_level",
+    "root_cause",
+    "owning_layer",
+    "proof_command",
     "description",
     "notes",
     "exception",
@@ -166,13 +175,16 @@ pub enum Field {
     Priority,
     Sequence,
     RiskLevel,
+    RootCause,
+    OwningLayer,
+    ProofCommand,
     Description,
     Notes,
     Exception,
 }
 
 impl Field {
-    pub const ALL: [Field; 24] = [
+    pub const ALL: [Field; 27] = [
         Field::Id,
         Field::Title,
         Field::Role,
@@ -194,6 +206,9 @@ impl Field {
         Field::Priority,
         Field::Sequence,
         Field::RiskLevel,
+        Field::RootCause,
+        Field::OwningLayer,
+        Field::ProofCommand,
         Field::Description,
         Field::Notes,
         Field::Exception,
@@ -360,6 +375,9 @@ impl Task {
             priority: None,
             sequence: None,
             risk_level: None,
+            root_cause: None,
+            owning_layer: None,
+            proof_command: None,
             description: None,
             notes: None,
             exception: None,
@@ -393,6 +411,9 @@ impl Task {
             priority,
             sequence,
             risk_level,
+            root_cause,
+            owning_layer,
+            proof_command,
             description,
             notes,
             exception,
@@ -421,6 +442,9 @@ impl Task {
             && *priority == other.priority
             && *sequence == other.sequence
             && *risk_level == other.risk_level
+            && *root_cause == other.root_cause
+            && *owning_layer == other.owning_layer
+            && *proof_command == other.proof_command
             && *description == other.description
             && *notes == other.notes
             && *exception == other.exception
@@ -506,6 +530,9 @@ impl Task {
             Field::BlockedReason => &self.blocked_reason,
             Field::Kind => &self.kind,
             Field::RiskLevel => &self.risk_level,
+            Field::RootCause => &self.root_cause,
+            Field::OwningLayer => &self.owning_layer,
+            Field::ProofCommand => &self.proof_command,
             Field::ClaimedAt => &self.claimed_at,
             Field::CompletedAt => &self.completed_at,
             Field::MergedCommit => &self.merged_commit,
@@ -525,6 +552,9 @@ impl Task {
             Field::BlockedReason => &mut self.blocked_reason,
             Field::Kind => &mut self.kind,
             Field::RiskLevel => &mut self.risk_level,
+            Field::RootCause => &mut self.root_cause,
+            Field::OwningLayer => &mut self.owning_layer,
+            Field::ProofCommand => &mut self.proof_command,
             Field::ClaimedAt => &mut self.claimed_at,
             Field::CompletedAt => &mut self.completed_at,
             Field::MergedCommit => &mut self.merged_commit,

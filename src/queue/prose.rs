@@ -95,7 +95,7 @@ fn target_matches(rule: &str, target: &str) -> bool {
     }
 }
 
-fn is_assignment(word: &str) -> bool {
+pub fn is_assignment(word: &str) -> bool {
     let Some((name, _)) = word.split_once('=') else {
         return false;
     };
@@ -108,7 +108,7 @@ fn is_assignment(word: &str) -> bool {
 
 /// Words as `sh` would split them, roughly: whitespace outside quotes, quotes removed; a word
 /// ends at `;`, `|`, `&` outside quotes.
-fn split(text: &str) -> Vec<String> {
+pub fn split(text: &str) -> Vec<String> {
     let mut words = Vec::new();
     let mut word = String::new();
     let mut quote: Option<char> = None;

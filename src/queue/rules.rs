@@ -545,6 +545,17 @@ pub fn plan_done(
     merged_commit: &str,
     now: &str,
 ) -> Result<Plan, RuleError> {
+    plan_done_with(queue, id, merged_commit, now, &[])
+}
+
+/// [`plan_done`], also setting `extra` fields (the defect evidence the merge recorded).
+pub fn plan_done_with(
+    queue: &Queue,
+    id: &str,
+    merged_commit: &str,
+    now: &str,
+    extra: &[(&'static str, String)],
+) -> Result<Plan, RuleError> {
     check_arg("merged commit", merged_commit, NameKind::Commit)?;
     let task = find(queue, id)?;
     let open = super::family::open_children(queue, id);
@@ -592,6 +603,8 @@ pub fn plan_done(
                 ("blocked_by", FieldValue::Null),
                 ("blocked_reason", FieldValue::Null),
             ];
+            let mut wanted = wanted;
+            wanted.extend(extra.iter().map(|(k, v)| (*k, FieldValue::str(v))));
             Ok(Plan::new(task, wanted, message))
         }
     }

@@ -72,6 +72,10 @@ fn the_report_has_every_section_of_the_playbook() {
 - `true` -> exit 0 (<ms>, role)
 - `test -f cmd/a.go` -> exit 0 (<ms>, role)
 
+## Root cause (defect tasks)
+
+none given
+
 ## Reviews
 
 none

@@ -113,3 +113,157 @@ fn a_merge_names_a_prose_check_instead_of_running_it() {
         .iter()
         .any(|c| c["name"] == "acceptance checks" && c["status"] == "warn"));
 }
+
+/// The test queue with A-1 given `extra` lines (e.g. `kind: bug`) and `checks`.
+fn queue_a1(extra: &str, checks: &str) -> String {
+    queue_with_checks(checks).replace(
+        "    title: First backend slice\n",
+        &format!("    title: First backend slice\n{extra}"),
+    )
+}
+
+/// A world with the queue, lanes set up, A-1 claimed by A-backend and one lane commit.
+fn claimed_world(config_extra: &str, queue: &str) -> Env {
+    let env = crate::common::queue::qenv(config_extra, queue);
+    setup_lanes(&env);
+    env.wt(&["queue", "claim", LANE, "--owner", "ann"]).ok();
+    lane_commit(&env, "cmd/a.go", "package a // lane\n", "fix the nil reply");
+    env
+}
+
+#[test]
+fn a_bug_merges_only_with_root_cause_owning_layer_and_a_passing_proof() {
+    use crate::common::queue::{task, Q};
+    let env = claimed_world("", &queue_a1("    kind: bug\n", r#"["true"]"#));
+    let watch =
+        |env: &Env| Snapshot::take(env, &[&lane(env), &env.main]).with_file(&env.main.join(Q));
+    let snap = watch(&env);
+    env.wt(&["merge", LANE])
+        .code(1)
+        .stderr_has("A-1 is a bug task: it merges only with defect evidence")
+        .stderr_has("missing: root cause, owning layer, proof command")
+        .stderr_has("wt handoff A-backend --root-cause");
+    snap.assert_unchanged(&env);
+    env.wt(&["merge", LANE, "--dry-run"])
+        .code(1)
+        .stderr_has("defect_evidence: ");
+    // an owning layer the branch does not touch
+    env.wt(&[
+        "handoff",
+        LANE,
+        "--root-cause",
+        "the reply decoder returned nil on an empty body",
+        "--owning-layer",
+        "internal/decoder",
+        "--proof",
+        "test -f cmd/missing.go",
+    ])
+    .ok()
+    .stdout_has("root cause: the reply decoder returned nil on an empty body");
+    let snap = watch(&env);
+    env.wt(&["merge", LANE])
+        .code(1)
+        .stderr_has("the owning layer `internal/decoder` of A-1 is not changed by the branch");
+    snap.assert_unchanged(&env);
+    // the right layer, a failing proof
+    let snap = watch(&env);
+    env.wt(&["merge", LANE, "--owning-layer", "cmd"])
+        .code(1)
+        .stderr_has("the proof command `test -f cmd/missing.go` failed");
+    snap.assert_unchanged(&env);
+    // all three (the layer remembered from the last merge)
+    env.wt(&["merge", LANE, "--proof", "grep -q lane cmd/a.go"])
+        .ok();
+    let handoff = std::fs::read_to_string(&wt_files(&env, "handoffs")[0]).unwrap();
+    assert!(
+        handoff.contains("- root cause: the reply decoder returned nil on an empty body"),
+        "{handoff}"
+    );
+    assert!(handoff.contains("- owning layer: `cmd`"), "{handoff}");
+    assert!(
+        handoff.contains("- proof command: `grep -q lane cmd/a.go`"),
+        "{handoff}"
+    );
+    assert!(
+        handoff.contains("`grep -q lane cmd/a.go` -> exit 0"),
+        "{handoff}"
+    );
+    let t = task(&env, "A-1");
+    assert_eq!(t["status"], "done");
+    assert_eq!(
+        t["root_cause"],
+        "the reply decoder returned nil on an empty body"
+    );
+    assert_eq!(t["owning_layer"], "cmd");
+    assert_eq!(t["proof_command"], "grep -q lane cmd/a.go");
+    assert!(
+        wt_files(&env, "evidence").is_empty(),
+        "forgotten after the merge"
+    );
+}
+
+#[test]
+fn a_story_needs_no_defect_evidence() {
+    let env = claimed_world("", &queue_a1("    kind: story\n", r#"["true"]"#));
+    env.wt(&["merge", LANE]).ok();
+}
+
+#[test]
+fn a_high_risk_task_needs_a_code_anchor_and_a_runtime_check() {
+    use crate::common::queue::Q;
+    let env = claimed_world("", &queue_a1("    risk_level: high\n", r#"["true"]"#));
+    let snap = Snapshot::take(&env, &[&lane(&env), &env.main]).with_file(&env.main.join(Q));
+    env.wt(&["merge", LANE])
+        .code(1)
+        .stderr_has("A-1 has risk_level: high")
+        .stderr_has("lack a code-anchor command")
+        .stderr_has("and a runtime-path command")
+        .stderr_has("wt queue set A-1 blocked --by TASK");
+    snap.assert_unchanged(&env);
+    env.wt(&["merge", LANE, "--dry-run"])
+        .code(1)
+        .stderr_has("high_risk: ");
+    let good = claimed_world(
+        "",
+        &queue_a1(
+            "    risk_level: high\n",
+            r#"["grep -q lane cmd/a.go", "test -f cmd/a.go"]"#,
+        ),
+    );
+    good.wt(&["merge", LANE]).ok();
+}
+
+#[test]
+fn a_high_risk_path_needs_an_implemented_approval_when_reviews_are_on() {
+    let config = "[review]\nrequired = true\n[policy]\nhigh_risk = [\"cmd/**\"]\n";
+    let env = claimed_world(
+        config,
+        &queue_a1("", r#"["grep -q lane cmd/a.go", "test -f cmd/a.go"]"#),
+    );
+    env.wt(&[
+        "review",
+        LANE,
+        "--approve",
+        "--by",
+        "B-ui-1",
+        "--completion",
+        "design-only",
+    ])
+    .ok();
+    let snap = Snapshot::take(&env, &[&lane(&env), &env.main]);
+    env.wt(&["merge", LANE])
+        .code(1)
+        .stderr_has("is high-risk and its approval says design-only");
+    snap.assert_unchanged(&env);
+    env.wt(&[
+        "review",
+        LANE,
+        "--approve",
+        "--by",
+        "B-ui-1",
+        "--completion",
+        "implemented",
+    ])
+    .ok();
+    env.wt(&["merge", LANE]).ok();
+}

@@ -336,6 +336,10 @@ fn handoff_reports_the_lane() {
 
         - `true` -> exit 0 ([DURATION], role)
 
+        ## Root cause (defect tasks)
+
+        none given
+
         ## Reviews
 
         none

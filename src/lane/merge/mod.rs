@@ -50,6 +50,8 @@ pub struct MergeOptions {
     pub allow_test_removal: Option<String>,
     /// How many times to rebase and retry when base moves during the merge.
     pub retries: u32,
+    /// The defect evidence (remembered for the lane, with the merge's own flags on top).
+    pub evidence: crate::lane::evidence::Evidence,
 }
 
 /// What a merge (or its plan) leaves for the report, success or not.
@@ -229,7 +231,9 @@ fn prepare(
     w.step(4, "policies");
     let reason = opts.allow_test_removal.as_deref();
     let mut outcome = policy::evaluate(site.cfg, lane, &repo, tip, onto, reason).map_err(undo)?;
-    let quality = crate::lane::quality::judge(site, &repo, lane, task, tip, onto).map_err(undo)?;
+    let evidence = &crate::lane::evidence::effective(info, lane, &opts.evidence);
+    let quality =
+        crate::lane::quality::judge(site, &repo, lane, task, evidence, tip, onto).map_err(undo)?;
     outcome.violations.extend(quality);
     if let Some(refused) = gates::policy_refusal(lane, &outcome) {
         trail.violations = outcome.violations;
@@ -244,7 +248,14 @@ fn prepare(
         w.note(4, format!("recorded in the handoff: {r}"));
     }
     w.step(5, "checks");
-    let commands = checks::plan(site.cfg, lane, &outcome.gates, task);
+    let mut commands = checks::plan(site.cfg, lane, &outcome.gates, task);
+    let defect = crate::lane::evidence::is_defect(site.cfg, task);
+    if let Some(proof) = evidence.proof.as_ref().filter(|_| defect) {
+        commands.push(checks::Command {
+            source: checks::Source::Proof,
+            command: proof.clone(),
+        });
+    }
     // why: the checks may take minutes; other lanes sync and merge meanwhile, and if base moves
     // the push below is refused and the walk rebases and checks again.
     w.unserialize();
@@ -272,6 +283,7 @@ fn prepare(
             started_at: crate::sys::clock::now(),
             phase: journal::Phase::Pushing,
             risks,
+            evidence: defect.then(|| evidence.clone()),
         },
     })
 }

@@ -227,7 +227,12 @@ fn finish(site: &Site, events: &dyn Events, lane: &Lane, mut j: Journal) -> Resu
     if j.phase < Phase::Marked {
         match &j.task {
             Some(task) => {
-                task::mark_done(site, events, task, &j.tip).map_err(|e| {
+                let extra = j
+                    .evidence
+                    .as_ref()
+                    .map(|e| e.queue_fields())
+                    .unwrap_or_default();
+                task::mark_done(site, events, task, &j.tip, &extra).map_err(|e| {
                     let msg = format!(
                         "{} landed on {}, but marking {task} done failed: {}",
                         short_sha(&j.tip),
@@ -256,6 +261,7 @@ fn finish(site: &Site, events: &dyn Events, lane: &Lane, mut j: Journal) -> Resu
     let repo = info.open()?;
     let handoff_path = record_handoff(info, &repo, base, lane, &j)?;
     crate::lane::review::spend(events, info, base, lane);
+    crate::lane::evidence::forget(info, lane);
     journal::remove(info, &lane.id)?;
     events.step("8/8 merged");
     let h = handoff::collect(
@@ -271,6 +277,7 @@ fn finish(site: &Site, events: &dyn Events, lane: &Lane, mut j: Journal) -> Resu
             depends_on_satisfied: None,
             risks: Vec::new(),
             next: None,
+            evidence: None,
         },
     );
     Ok(Merged {
@@ -347,6 +354,7 @@ fn record_handoff(
         depends_on_satisfied: j.depends_on_satisfied,
         risks: j.risks.clone(),
         next: None,
+        evidence: j.evidence.clone(),
     };
     let text = handoff::render(&handoff::collect(info, repo, base, subject));
     let name = j.task.as_deref().unwrap_or(&lane.id);

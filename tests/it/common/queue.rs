@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 pub const Q: &str = "doc/queue.yaml";
 
 /// Every field a task has in `--json` output, in order.
-pub const FIELDS: [&str; 24] = [
+pub const FIELDS: [&str; 27] = [
     "id",
     "title",
     "role",
@@ -33,6 +33,9 @@ pub const FIELDS: [&str; 24] = [
     "priority",
     "sequence",
     "risk_level",
+    "root_cause",
+    "owning_layer",
+    "proof_command",
     "description",
     "notes",
     "exception",
