@@ -169,10 +169,15 @@ pub fn collect(info: &RepoInfo, repo: &Repository, base: &BaseRef, s: Subject) -
             .is_some_and(|remote_tip| ops::is_ancestor(repo, s.head, remote_tip))
     });
     let record = checks::load(info, &lane.id);
-    let patch = review::fingerprint(repo, s.head, s.base_commit)
-        .ok()
-        .flatten();
-    let reviews = review::read(repo, &lane.id, patch.as_deref());
+    let mut reviews = review::read(repo, &lane.id, None);
+    if !reviews.is_empty() {
+        let patch = review::fingerprint(repo, s.head, s.base_commit)
+            .ok()
+            .flatten();
+        for r in &mut reviews {
+            r.current = patch.as_deref() == Some(r.patch.as_str());
+        }
+    }
     Handoff {
         task_id: s.task_id,
         status: s.status,

@@ -16,10 +16,13 @@ use crate::queue::prose::{prose, Lookup};
 use std::path::Path;
 
 /// Every path the branch `tip` changes against its merge base with `base_tip` (both sides of a
-/// rename).
+/// rename), read with the walk that costs what the branch changed.
 pub fn changed_paths(repo: &Repository, tip: Oid, base_tip: Oid) -> Vec<String> {
+    let Some(merge_base) = crate::git::ops::merge_base(repo, tip, base_tip) else {
+        return Vec::new();
+    };
     let mut out = Vec::new();
-    for c in diff::changed_paths(repo, Some(tip), Some(base_tip)) {
+    for c in diff::net_changes(repo, merge_base, tip, &|_| false).unwrap_or_default() {
         if let ChangeKind::Renamed(from) = &c.kind {
             out.push(from.clone());
         }
@@ -40,9 +43,22 @@ pub fn judge(
     base_tip: Oid,
 ) -> Result<Vec<Violation>> {
     let cfg = site.cfg;
-    let paths = changed_paths(repo, tip, base_tip);
-    let patch = review::fingerprint(repo, tip, base_tip)?;
-    let reviews = review::read(repo, &lane.id, patch.as_deref());
+    // why: preflight runs this every cycle; read the paths and the patch only when a rule
+    // needs them.
+    let wants_paths = !cfg.review.routes.is_empty()
+        || !cfg.policy.high_risk.is_empty()
+        || evidence::is_defect(cfg, task);
+    let paths = match wants_paths {
+        true => changed_paths(repo, tip, base_tip),
+        false => Vec::new(),
+    };
+    let mut reviews = review::read(repo, &lane.id, None);
+    if !reviews.is_empty() {
+        let patch = review::fingerprint(repo, tip, base_tip)?;
+        for r in &mut reviews {
+            r.current = patch.as_deref() == Some(r.patch.as_str());
+        }
+    }
     let facts = Facts {
         lane,
         task,
