@@ -477,6 +477,16 @@ fn add(ctx: &Context, a: AddArgs) -> Result<u8> {
     task.acceptance_checks = a.checks;
     task.priority = a.priority;
     task.kind = a.kind;
+    let prose = crate::lane::quality::prose_checks(&ctx.repo()?.main, &task.acceptance_checks);
+    if let Some((check, why)) = prose.first() {
+        return Err(Error::refused(format!(
+            "--check \"{check}\" is prose, not a command: {why}; nothing was added"
+        ))
+        .details(prose.iter().skip(1).map(|(c, w)| format!("\"{c}\": {w}")))
+        .hint(
+            "give each --check as a command the lane can run (e.g. --check \"make test\", --check \"go test ./...\", --check \"rg -q PATTERN FILE\")",
+        ));
+    }
     let mut fields = Vec::new();
     for word in &a.fields {
         let Some((key, value)) = word.split_once('=') else {

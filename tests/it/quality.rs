@@ -267,3 +267,37 @@ fn a_high_risk_path_needs_an_implemented_approval_when_reviews_are_on() {
     .ok();
     env.wt(&["merge", LANE]).ok();
 }
+
+#[test]
+fn queue_add_refuses_a_prose_check() {
+    use crate::common::queue::{qenv, queue_snapshot, QUEUE};
+    let env = qenv("", QUEUE);
+    let snap = queue_snapshot(&env);
+    env.wt(&[
+        "queue",
+        "add",
+        "A-9",
+        "--title",
+        "Later",
+        "--role",
+        "A-backend",
+        "--check",
+        "Make sure it works",
+    ])
+    .code(1)
+    .stderr_has("--check \"Make sure it works\" is prose, not a command")
+    .stderr_has("--check \"make test\"");
+    snap.assert_identical_after(&env, "queue add");
+    env.wt(&[
+        "queue",
+        "add",
+        "A-9",
+        "--title",
+        "Later",
+        "--role",
+        "A-backend",
+        "--check",
+        "true",
+    ])
+    .ok();
+}

@@ -308,7 +308,7 @@ fn ready_claim_set_add_and_merge_change_exactly_their_bytes() {
         "--depends-on",
         "A-P6-001",
         "--check",
-        "make dash",
+        "test -f dash.json",
         "--priority",
         "7",
         "--kind",
@@ -322,7 +322,7 @@ fn ready_claim_set_add_and_merge_change_exactly_their_bytes() {
     assert_eq!(r.json()["task"]["profile"], "backend-go");
     one_queue_commit(&env, &base, "queue: A-P7-003 added (A-backend)");
     let added = format!(
-        "{blocked}  - id: A-P7-003\n    title: Retry dashboards\n    kind: task\n    role: A-backend\n    status: todo\n    depends_on: [A-P7-002, A-P6-001]\n    acceptance_checks: [make dash]\n    priority: 7\n    profile: backend-go\n"
+        "{blocked}  - id: A-P7-003\n    title: Retry dashboards\n    kind: task\n    role: A-backend\n    status: todo\n    depends_on: [A-P7-002, A-P6-001]\n    acceptance_checks: [test -f dash.json]\n    priority: 7\n    profile: backend-go\n"
     );
     assert_eq!(queue_text(&env), added);
     assert_eq!(task(&env, "A-P7-003")["priority"], 7);
@@ -721,12 +721,12 @@ fn add_to_an_empty_queue_and_in_block_list_style() {
         "--role",
         "A-backend",
         "--check",
-        "make test",
+        "test -f go.mod",
     ])
     .ok();
     assert_eq!(
         queue_text(&env),
-        "version: 1\ntasks:\n  - id: A-1\n    title: First\n    role: A-backend\n    status: todo\n    acceptance_checks: [make test]\n"
+        "version: 1\ntasks:\n  - id: A-1\n    title: First\n    role: A-backend\n    status: todo\n    acceptance_checks: [test -f go.mod]\n"
     );
     let block = "version: 1\ntasks:\n- id: A-1\n  title: 'Quoted'\n  role: A-backend\n  status: todo\n  depends_on:\n  - A-0\n  acceptance_checks:\n  - make test\n\n- id: A-0\n  title: 'Zero'\n  role: A-backend\n  status: done\n  merged_commit: null\n  acceptance_checks:\n  - make test\n";
     let env = qenv("", block);
@@ -741,19 +741,19 @@ fn add_to_an_empty_queue_and_in_block_list_style() {
         "--depends-on",
         "A-1",
         "--check",
-        "make a",
+        "test -f a",
         "--check",
-        "make b",
+        "test -f b",
     ])
     .ok();
     let v: Value = env.wt(&["queue", "show", "A-2", "--json"]).json();
     assert_eq!(
         v["tasks"][0]["acceptance_checks"],
-        serde_json::json!(["make a", "make b"])
+        serde_json::json!(["test -f a", "test -f b"])
     );
     assert_eq!(
         queue_text(&env),
-        format!("{block}\n- id: A-2\n  title: 'Second'\n  role: A-backend\n  status: todo\n  merged_commit: null\n  acceptance_checks:\n  - make a\n  - make b\n  depends_on:\n  - A-1\n")
+        format!("{block}\n- id: A-2\n  title: 'Second'\n  role: A-backend\n  status: todo\n  merged_commit: null\n  acceptance_checks:\n  - test -f a\n  - test -f b\n  depends_on:\n  - A-1\n")
     );
 }
 
