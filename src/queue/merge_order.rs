@@ -67,9 +67,10 @@ fn depends_through(queue: &Queue, task: &Task, target: &str) -> bool {
     false
 }
 
-/// The priority rank of a task: lower lands first; tasks without one come last.
-fn priority_rank(_task: Option<&Task>) -> u32 {
-    u32::MAX
+/// The priority rank of a lane's task: lower lands first. A task without `priority`, and a lane
+/// with no task, rank at the queue's default priority.
+fn priority_rank(queue: &Queue, task: Option<&Task>) -> u32 {
+    task.map_or(queue.default_priority, |t| queue.priority_of(t))
 }
 
 /// The merge order of `tasks` (each lane's claimed task, or None), as indices into it. A cycle
@@ -88,7 +89,12 @@ pub fn order(queue: &Queue, tasks: &[Option<&str>]) -> Vec<usize> {
         }
     }
     let rank: HashMap<usize, u32> = (0..n)
-        .map(|i| (i, priority_rank(tasks[i].and_then(|t| queue.task(t)))))
+        .map(|i| {
+            (
+                i,
+                priority_rank(queue, tasks[i].and_then(|t| queue.task(t))),
+            )
+        })
         .collect();
     let mut done = vec![false; n];
     let mut out = Vec::with_capacity(n);
@@ -123,6 +129,21 @@ mod tests {
 
     fn q(tasks: Vec<Task>) -> Queue {
         Queue::new(tasks)
+    }
+
+    #[test]
+    fn independent_tasks_by_priority_then_given_order() {
+        let mut urgent = t("U", &[]);
+        urgent.priority = Some(5);
+        let mut late = t("L", &[]);
+        late.priority = Some(2000);
+        let queue = q(vec![t("D", &[]), late, urgent]);
+        // D has the default priority (1000): after U (5), before L (2000).
+        assert_eq!(
+            order(&queue, &[Some("L"), Some("D"), Some("U")]),
+            vec![2, 1, 0]
+        );
+        assert_eq!(order(&queue, &[Some("L"), None]), vec![1, 0]);
     }
 
     #[test]
