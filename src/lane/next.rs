@@ -11,10 +11,11 @@
 
 use crate::config::Lane;
 use crate::error::Result;
+use crate::git::ops;
 use crate::git::status::{Operation, StatusOptions, Untracked};
-use crate::lane::checks;
 use crate::lane::state::{self, LaneState};
 use crate::lane::Site;
+use crate::lane::{checks, quality, review};
 use crate::queue::LaneWork;
 use serde::Serialize;
 
@@ -268,6 +269,33 @@ pub fn checked(site: &Site, lane: &Lane, state: &LaneState) -> Option<bool> {
         .map(|r| r.ok)
 }
 
+/// `Some(approved)` when the lane's branch needs a review before it merges (`[review] required`,
+/// or a route its changes trigger), judged as `wt merge` would on the last fetched base; None when
+/// it needs none or there is no branch to judge.
+fn reviewed(site: &Site, lane: &Lane, state: &LaneState) -> Option<bool> {
+    let head = state.head()?;
+    let repo = site.info.open().ok()?;
+    let base = site.base;
+    let base_tip = base
+        .remote_ref()
+        .and_then(|r| ops::resolve(&repo, &r))
+        .or_else(|| ops::resolve(&repo, &base.local_ref()))?;
+    let paths = quality::changed_paths(&repo, head, base_tip);
+    if !review::reviews_on(site.cfg, &paths) {
+        return None;
+    }
+    let patch = review::fingerprint(&repo, head, base_tip).ok()?;
+    let reviews = review::read(&repo, &lane.id, patch.as_deref());
+    let facts = review::Facts {
+        lane,
+        task: None,
+        paths: &paths,
+        reviews: &reviews,
+        needs_implemented: false,
+    };
+    Some(review::judge(site.cfg, &facts).is_empty())
+}
+
 /// What `wt status` and `wt next` ask each lane's `git status` for.
 pub const STATUS_OPTIONS: StatusOptions = StatusOptions {
     untracked: Untracked::Normal,
@@ -304,7 +332,7 @@ pub fn of(
         work: &work,
         has_queue,
         checked: checked(site, lane, st),
-        review: None,
+        review: reviewed(site, lane, st),
         owner: owner.unwrap_or(&lane.id),
     };
     decide(&facts)

@@ -235,3 +235,44 @@ fn blocked_waiting_and_conflicted_lanes_say_why_and_how() {
     assert_eq!(std::fs::read(env.main.join(Q)).unwrap(), before);
     assert_eq!(env.refs(), refs);
 }
+
+#[test]
+fn a_lane_whose_merge_needs_a_review_is_told_to_get_one_first() {
+    let env = qenv("[review]\nrequired = true\n", CYCLE);
+    let lane = env.lane("A-backend");
+    env.wt(&["setup", "A-backend"]).ok();
+    env.wt(&[
+        "queue",
+        "claim",
+        "A-backend",
+        "--task",
+        "A-1",
+        "--owner",
+        "agent-a",
+    ])
+    .ok();
+    env.commit_file(&lane, "cmd/a.go", "a\n", "A-1 work");
+    env.wt(&["sync", "A-backend"]).ok();
+    env.wt(&["check", "A-backend"]).ok();
+
+    let cmd = expect(
+        &next(&env, "A-backend"),
+        "unreviewed",
+        "review",
+        Some("A-1"),
+    );
+    assert_eq!(cmd[..4], ["wt", "review", "A-backend", "--approve"]);
+    env.wt(&[
+        "review",
+        "A-backend",
+        "--approve",
+        "--by",
+        "B-ui-1",
+        "--completion",
+        "implemented",
+    ])
+    .ok();
+
+    let cmd = expect(&next(&env, "A-backend"), "checked", "merge", Some("A-1"));
+    run(&env, &cmd).ok();
+}
