@@ -5,7 +5,7 @@
 //! under `<common dir>/wt/handoffs/`. Reads only, except that `--root-cause`, `--owning-layer`
 //! and `--proof` are remembered for the lane (defect evidence, until it merges).
 
-use super::LaneWords;
+use super::{EvidenceArgs, LaneWords};
 use crate::config::Words;
 use crate::context::Context;
 use crate::error::{Error, Result};
@@ -28,15 +28,8 @@ pub struct HandoffArgs {
     /// The next recommended slice.
     #[arg(long)]
     pub next: Option<String>,
-    /// Defect tasks: the root cause, in one sentence (remembered for the lane until it merges).
-    #[arg(long, value_name = "TEXT")]
-    pub root_cause: Option<String>,
-    /// Defect tasks: the file or folder where the root cause was fixed (a path the branch changes).
-    #[arg(long, value_name = "PATH")]
-    pub owning_layer: Option<String>,
-    /// Defect tasks: the command proving the root-cause path is covered (the merge runs it).
-    #[arg(long, value_name = "COMMAND")]
-    pub proof: Option<String>,
+    #[command(flatten)]
+    pub evidence: EvidenceArgs,
 }
 
 pub fn run(ctx: &Context, args: HandoffArgs) -> Result<u8> {
@@ -44,11 +37,7 @@ pub fn run(ctx: &Context, args: HandoffArgs) -> Result<u8> {
     let lane = cfg.select_lane(&Words::parse(&args.lane.words)?)?;
     let base = ctx.base()?;
     let site = ctx.site(&base)?;
-    let given = Evidence {
-        root_cause: args.root_cause,
-        owning_layer: args.owning_layer,
-        proof: args.proof,
-    };
+    let given = Evidence::from(args.evidence.clone());
     if !given.is_empty() {
         evidence::remember(site.info, lane, &given)?;
         ctx.ui.status(&format!(

@@ -2,7 +2,7 @@
 //! `--dry-run` walks the same steps and prints the plan. This file turns the words into options
 //! and the outcome into a report.
 
-use super::LaneWords;
+use super::{EvidenceArgs, LaneWords};
 use crate::config::Words;
 use crate::context::Context;
 use crate::error::{Error, Result};
@@ -33,25 +33,14 @@ pub struct MergeArgs {
     /// Merge every lane that is ahead of base, clean, and has a claimed task, in queue order.
     #[arg(long, conflicts_with = "dry_run")]
     pub all: bool,
-    /// Defect tasks: the root cause, in one sentence (remembered for the lane).
-    #[arg(long, value_name = "TEXT")]
-    pub root_cause: Option<String>,
-    /// Defect tasks: the file or folder where the root cause was fixed (a path the branch changes).
-    #[arg(long, value_name = "PATH")]
-    pub owning_layer: Option<String>,
-    /// Defect tasks: the command proving the root-cause path is covered (run in the rebased lane).
-    #[arg(long, value_name = "COMMAND")]
-    pub proof: Option<String>,
+    #[command(flatten)]
+    pub evidence: EvidenceArgs,
 }
 
 pub fn run(ctx: &Context, args: MergeArgs) -> Result<u8> {
     let cfg = ctx.config()?;
     let words = Words::parse(&args.lane.words)?;
-    let given = Evidence {
-        root_cause: args.root_cause.clone(),
-        owning_layer: args.owning_layer.clone(),
-        proof: args.proof.clone(),
-    };
+    let given = Evidence::from(args.evidence.clone());
     let opts = MergeOptions {
         allow_test_removal: args.allow_test_removal.clone(),
         retries: args.retries,

@@ -39,6 +39,31 @@ pub use sync::{run as sync, SyncArgs};
 pub use task::{run as task, TaskArgs};
 pub use teardown::{run as teardown, TeardownArgs};
 
+/// Defect evidence (playbook section 8a), given to `wt handoff` (remembered for the lane until it
+/// merges) or to `wt merge` of one lane.
+#[derive(clap::Args, Debug, Clone, Default)]
+pub struct EvidenceArgs {
+    /// Defect tasks: the root cause, in one sentence (remembered for the lane until it merges).
+    #[arg(long, value_name = "TEXT")]
+    pub root_cause: Option<String>,
+    /// Defect tasks: the file or folder where the root cause was fixed (a path the branch changes).
+    #[arg(long, value_name = "PATH")]
+    pub owning_layer: Option<String>,
+    /// Defect tasks: the command proving the root-cause path is covered (run in the rebased lane).
+    #[arg(long, value_name = "COMMAND")]
+    pub proof: Option<String>,
+}
+
+impl From<EvidenceArgs> for crate::lane::evidence::Evidence {
+    fn from(args: EvidenceArgs) -> Self {
+        Self {
+            root_cause: args.root_cause,
+            owning_layer: args.owning_layer,
+            proof: args.proof,
+        }
+    }
+}
+
 /// Lane words: `A-backend`, `B-ui-2`, `B-ui:2`, or make-style `ROLE=B-ui LANE=2`.
 #[derive(clap::Args, Debug, Clone, Default)]
 pub struct LaneWords {

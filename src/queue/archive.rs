@@ -102,15 +102,7 @@ pub fn attach(queue: &mut super::Queue, main: &Path, globs: &[String], label: &s
     }
     let (archive, _) = read(main, globs, &queue.schema)?;
     queue.archive = archive;
-    let archived: std::collections::HashMap<&str, (&str, &super::Task)> = queue
-        .archive
-        .iter()
-        .flat_map(|a| {
-            a.tasks
-                .iter()
-                .map(move |t| (t.id.as_str(), (a.file.as_str(), t)))
-        })
-        .collect();
+    let archived = queue.archived_by_id();
     for task in &queue.tasks {
         if let Some((file, t)) = archived.get(task.id.as_str()) {
             let at = t.line.map_or(String::new(), |l| format!(":{l}"));

@@ -144,15 +144,7 @@ pub fn validate(queue: &Queue, is_on_base: &dyn Fn(&str) -> Option<bool>) -> Vec
 /// [`validate`] with the roles of `lanes.toml` (and the archive the queue carries).
 pub fn validate_with(queue: &Queue, checks: &Checks) -> Vec<Problem> {
     let index = queue.index();
-    let archived: HashMap<&str, (&str, &Task)> = queue
-        .archive
-        .iter()
-        .flat_map(|a| {
-            a.tasks
-                .iter()
-                .map(move |t| (t.id.as_str(), (a.file.as_str(), t)))
-        })
-        .collect();
+    let archived = queue.archived_by_id();
     let known = |id: &str| index.contains_key(id) || archived.contains_key(id);
     let mut problems = Vec::new();
     for (i, task) in queue.tasks.iter().enumerate() {
