@@ -102,7 +102,7 @@ pub fn attach(queue: &mut super::Queue, main: &Path, globs: &[String], label: &s
     }
     let (archive, _) = read(main, globs, &queue.schema)?;
     queue.archive = archive;
-    let archived = queue.archived_by_id();
+    let archived = by_id(queue);
     for task in &queue.tasks {
         if let Some((file, t)) = archived.get(task.id.as_str()) {
             let at = t.line.map_or(String::new(), |l| format!(":{l}"));
@@ -115,4 +115,17 @@ pub fn attach(queue: &mut super::Queue, main: &Path, globs: &[String], label: &s
         }
     }
     Ok(())
+}
+
+/// Every archived task of `queue` by id, with its file.
+pub fn by_id(queue: &super::Queue) -> std::collections::HashMap<&str, (&str, &super::Task)> {
+    queue
+        .archive
+        .iter()
+        .flat_map(|a| {
+            a.tasks
+                .iter()
+                .map(move |t| (t.id.as_str(), (a.file.as_str(), t)))
+        })
+        .collect()
 }

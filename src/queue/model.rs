@@ -312,18 +312,6 @@ impl Queue {
         }
     }
 
-    /// Every archived task by id, with its file.
-    pub fn archived_by_id(&self) -> HashMap<&str, (&str, &Task)> {
-        self.archive
-            .iter()
-            .flat_map(|a| {
-                a.tasks
-                    .iter()
-                    .map(move |t| (t.id.as_str(), (a.file.as_str(), t)))
-            })
-            .collect()
-    }
-
     /// An archived task and its file.
     pub fn archived(&self, id: &str) -> Option<(&str, &Task)> {
         self.archive

@@ -144,7 +144,7 @@ pub fn validate(queue: &Queue, is_on_base: &dyn Fn(&str) -> Option<bool>) -> Vec
 /// [`validate`] with the roles of `lanes.toml` (and the archive the queue carries).
 pub fn validate_with(queue: &Queue, checks: &Checks) -> Vec<Problem> {
     let index = queue.index();
-    let archived = queue.archived_by_id();
+    let archived = super::archive::by_id(queue);
     let known = |id: &str| index.contains_key(id) || archived.contains_key(id);
     let mut problems = Vec::new();
     for (i, task) in queue.tasks.iter().enumerate() {
