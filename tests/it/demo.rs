@@ -121,7 +121,9 @@ fn runs_the_lifecycle_without_a_git_identity_and_leaves_its_traces_on_the_remote
     assert!(done.contains("status: done"), "{done}");
     assert!(done.contains("owner: agent-a"), "{done}");
     assert!(
-        done.contains(&format!("merged_commit: {lane_commit}")),
+        // why: a commit id that YAML could read as a number (`0b…`, `1234e5…`) is written quoted.
+        done.contains(&format!("merged_commit: {lane_commit}"))
+            || done.contains(&format!("merged_commit: \"{lane_commit}\"")),
         "{done}\n{lane_commit}"
     );
     assert!(
