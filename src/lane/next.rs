@@ -273,6 +273,11 @@ pub fn checked(site: &Site, lane: &Lane, state: &LaneState) -> Option<bool> {
 /// or a route its changes trigger), judged as `wt merge` would on the last fetched base; None when
 /// it needs none or there is no branch to judge.
 fn reviewed(site: &Site, lane: &Lane, state: &LaneState) -> Option<bool> {
+    // why: `wt status` asks this of every lane; without any review config there is nothing to
+    // judge, so skip the repository open and the branch diff on that hot path.
+    if !site.cfg.review.required && site.cfg.review.routes.is_empty() {
+        return None;
+    }
     let head = state.head()?;
     let repo = site.info.open().ok()?;
     let base = site.base;
