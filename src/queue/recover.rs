@@ -78,8 +78,10 @@ pub fn settle_own_commit(
             }
         }
     }
-    ops::reset_keep(&info.main, own.upstream)
-        .map_err(|e| e.context(format!("cannot drop wt's own unpushed queue commit {what}")))?;
+    // why: through the store's drop, which writes the queue file by rename before git moves, so a
+    // reader that takes no lock never sees it missing or half-written (issue 18).
+    crate::queue::store::drop_commit(info, rel, &own.upstream.to_string())
+        .map_err(|e| e.detail(format!("wt's own unpushed queue commit: {what}")))?;
     events.warn(&format!(
         "dropped wt's own queue commit {what}, which an interrupted wt had left unpushed ({}); the change is planned again when its command runs again",
         why_dropped(&own.status)

@@ -584,7 +584,7 @@ fn remote_base(info: &RepoInfo, remote: &str, branch: &str) -> Option<String> {
 
 /// Drop our own queue commit, and only it: the main checkout goes back to `before` (the queue
 /// file written by rename first, see [`prepare_move`]).
-fn drop_commit(info: &RepoInfo, rel: &Path, before: &str) -> Result<()> {
+pub fn drop_commit(info: &RepoInfo, rel: &Path, before: &str) -> Result<()> {
     let prepared = prepare_move(info, rel, before)?;
     gitq::reset_keep(&info.main, before)
         .inspect_err(|_| {

@@ -4,7 +4,7 @@
 
 use crate::common::queue::*;
 use crate::common::world::{self, hook, lane_commit, BRANCH, LANE};
-use crate::common::{write_file, Env};
+use crate::common::{write_file, Env, PreparedShim};
 use serde_json::Value;
 use std::fs;
 use std::path::Path;
@@ -942,40 +942,7 @@ fn readers_never_see_a_torn_queue_while_machines_catch_up() {
     let m2 = env.second_clone("machine-2");
     // A `git` first on machine 1's PATH that notes, for each `merge --ff-only` (the catch-up),
     // whether the queue file was already written and staged as the target has it.
-    let real_git = String::from_utf8(
-        std::process::Command::new("sh")
-            .args(["-c", "command -v git"])
-            .output()
-            .unwrap()
-            .stdout,
-    )
-    .unwrap()
-    .trim()
-    .to_string();
-    let shim_dir = env.base_dir().join("shim");
-    let shim_log = env.base_dir().join("shim.log");
-    write_file(
-        &shim_dir.join("git"),
-        &format!(
-            r#"#!/bin/sh
-case " $* " in *" merge --ff-only "*)
-  if ! {g} diff --cached --quiet -- {Q} && {g} diff --quiet -- {Q}; then echo prepared >> {log}; else echo in-place >> {log}; fi;;
-esac
-exec {g} "$@"
-"#,
-            g = real_git,
-            log = q(&shim_log)
-        ),
-    );
-    {
-        use std::os::unix::fs::PermissionsExt;
-        fs::set_permissions(shim_dir.join("git"), fs::Permissions::from_mode(0o755)).unwrap();
-    }
-    let path = format!(
-        "{}:{}",
-        shim_dir.display(),
-        std::env::var("PATH").unwrap_or_default()
-    );
+    let shim = PreparedShim::new(&env, " merge --ff-only ", Q);
     let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
     let reader = {
         let done = done.clone();
@@ -1003,15 +970,14 @@ exec {g} "$@"
         env.wt_with(
             &env.main,
             &["queue", "set", &b, "blocked", "--by", "A-0"],
-            &[("PATH", &path)],
+            &[("PATH", &shim.path)],
         )
         .ok();
     }
     done.store(true, std::sync::atomic::Ordering::SeqCst);
     // The shim saw every catch-up start with the queue file already written (by rename) and
     // staged as the target has it, so git had nothing to rewrite in place.
-    let seen = fs::read_to_string(&shim_log).unwrap_or_default();
-    assert_eq!(seen.lines().collect::<Vec<_>>(), ["prepared"; 6], "{seen}");
+    assert_eq!(shim.seen(), ["prepared"; 6]);
     let (reads, failures) = reader.join().unwrap();
     assert!(
         failures.is_empty(),

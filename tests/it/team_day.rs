@@ -6,7 +6,7 @@
 use crate::common::faults::*;
 use crate::common::oracle::{assert_no_half_state, Snapshot};
 use crate::common::world::remote_rev;
-use crate::common::Env;
+use crate::common::{Env, PreparedShim};
 
 // Item 3: a lane branch may not be the base branch.
 
@@ -535,12 +535,15 @@ fn i1_a_claim_killed_after_its_commit_is_dropped_and_made_once() {
     );
     before.assert_remote_unchanged(&env);
     let t = t(&env);
+    // The drop moves the main checkout back with the queue file already written by rename (a
+    // reader taking no lock never sees it half-written): a shim notes how git found it.
+    let shim = PreparedShim::new(&env, " reset --quiet --keep ", QUEUE);
 
     // The next claim recognises the commit as wt's own, drops it, and claims once.
     env.wt_with(
         &env.main,
         &["queue", "claim", LANE, "--owner", "agent-a"],
-        &[("T", &t)],
+        &[("T", &t), ("PATH", &shim.path)],
     )
     .ok()
     .stderr_has("dropped wt's own queue commit")
@@ -549,6 +552,7 @@ fn i1_a_claim_killed_after_its_commit_is_dropped_and_made_once() {
     assert_eq!(env.rev("master"), remote_rev(&env, "refs/heads/master"));
     let queue = std::fs::read_to_string(queue_path(&env)).unwrap();
     assert_eq!(queue.matches("status: in_progress").count(), 1, "{queue}");
+    assert_eq!(shim.seen(), ["prepared"]);
     assert_eq!(env.git(&["status", "--porcelain"]), "");
     before.assert_nothing_lost(&env);
 }

@@ -324,3 +324,52 @@ pub fn scrub(env: &Env, run: &Run) -> String {
         clean(&run.stderr)
     )
 }
+
+/// A `git` first on PATH that, before each call whose argv contains `trigger` (say
+/// `" merge --ff-only "`), notes in its log whether the main checkout's `rel` was already written
+/// and staged as git is about to make it (`prepared`: the index differs from HEAD there and the
+/// file equals the index) or not (`in-place`: git itself would rewrite the file under readers).
+pub struct PreparedShim {
+    /// The PATH value that puts the shim first.
+    pub path: String,
+    pub log: PathBuf,
+}
+
+impl PreparedShim {
+    pub fn new(env: &Env, trigger: &str, rel: &str) -> PreparedShim {
+        let real = Command::new("sh")
+            .args(["-c", "command -v git"])
+            .output()
+            .unwrap()
+            .stdout;
+        let real = String::from_utf8(real).unwrap().trim().to_string();
+        let dir = env.base_dir().join("prepared-shim");
+        let log = env.base_dir().join("prepared-shim.log");
+        let quote = |s: &str| format!("'{}'", s.replace('\'', r"'\''"));
+        let script = format!(
+            "#!/bin/sh\ncase \" $* \" in *{trigger}*)\n  if ! {g} diff --cached --quiet -- {rel} && {g} diff --quiet -- {rel}; then echo prepared >> {log}; else echo in-place >> {log}; fi;;\nesac\nexec {g} \"$@\"\n",
+            trigger = quote(trigger),
+            g = quote(&real),
+            rel = quote(rel),
+            log = quote(log.to_str().unwrap()),
+        );
+        write_file(&dir.join("git"), &script);
+        use std::os::unix::fs::PermissionsExt;
+        fs::set_permissions(dir.join("git"), fs::Permissions::from_mode(0o755)).unwrap();
+        let path = format!(
+            "{}:{}",
+            dir.display(),
+            std::env::var("PATH").unwrap_or_default()
+        );
+        PreparedShim { path, log }
+    }
+
+    /// One line per triggering call, in order.
+    pub fn seen(&self) -> Vec<String> {
+        fs::read_to_string(&self.log)
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_string)
+            .collect()
+    }
+}
