@@ -25,7 +25,9 @@
 #      rebase in progress, no merge journal left, `wt status` and `wt queue validate` exit 0 on
 #      both machines.
 # Then it prints throughput: tasks merged per agent-minute, calls by exit code, p50/p95 of claim,
-# sync and merge.
+# sync and merge, and how long calls sat waiting for a lock another lane held (the sum of wt's
+# "waited N s for ..." lines per call; "longer than one check" counts calls idle for more than
+# one check's length because of another lane).
 set -u -o pipefail
 
 AGENTS=8
@@ -136,13 +138,18 @@ call() {
   local k=$1 name=$2; shift 2
   local m; m=$(machine_of "$k")
   local t0; t0=$(now_ms)
-  (cd "$WORK/m$m/main" && exec "$WT" --quiet --wait 120 "$@") >>"$LOG/agent$k.out" 2>&1 &
+  # why: not --quiet, so that wt's "waited 1.2s for the repository lock" lines are there to
+  # sum: how long this call sat idle because another lane held a lock.
+  (cd "$WORK/m$m/main" && exec "$WT" --wait 120 "$@") >"$LOG/agent$k.call" 2>&1 &
   local pid=$!
   echo "$pid" > "$LOG/agent$k.pid"
   wait "$pid"
   local code=$?
   rm -f "$LOG/agent$k.pid"
-  echo "R$k $name $code $(( $(now_ms) - t0 ))" >> "$LOG/calls.log"
+  local waited
+  waited=$(sed -n 's/^waited \([0-9.]*\)s for .*/\1/p' "$LOG/agent$k.call" | awk '{s += $1} END {printf "%.1f", s}')
+  cat "$LOG/agent$k.call" >> "$LOG/agent$k.out"
+  echo "R$k $name $code $(( $(now_ms) - t0 )) $waited" >> "$LOG/calls.log"
   # why: as an agent would, wait a moment before trying a remote that did not answer again,
   # rather than counting thousands of instant failures during the outage.
   [ "$code" = 3 ] && sleep 1
@@ -224,7 +231,7 @@ done
 for m in 1 2; do git -C "$WORK/m$m/main" fetch -q origin; done
 
 # ---- invariants and figures
-python3 - "$WORK" "$AGENTS" "$SECONDS_TOTAL" "$WT" <<'PY'
+python3 - "$WORK" "$AGENTS" "$SECONDS_TOTAL" "$WT" "$CHECK" <<'PY'
 import collections, glob, os, subprocess, sys, yaml, fcntl
 work, agents, secs, wt = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 origin = os.path.join(work, "origin.git")
@@ -331,10 +338,12 @@ for m in (1, 2):
 # figures
 calls = collections.defaultdict(list)
 codes = collections.defaultdict(collections.Counter)
+waits = collections.defaultdict(list)
 for line in open(os.path.join(log, "calls.log")):
-    role, name, code, ms = line.split()
+    role, name, code, ms, waited = line.split()
     calls[name].append(int(ms))
     codes[name][int(code)] += 1
+    waits[name].append(float(waited))
 def pct(v, p):
     v = sorted(v)
     return v[min(len(v) - 1, int(round(p / 100 * (len(v) - 1))))] if v else 0
@@ -350,6 +359,12 @@ for name in ("claim", "sync", "merge"):
     v = calls[name]
     byc = " ".join(f"{c}:{n}" for c, n in sorted(codes[name].items()))
     print(f"{name:6} calls {len(v):5}  p50 {pct(v, 50):6} ms  p95 {pct(v, 95):6} ms  exit codes {byc}")
+check = float(sys.argv[5])
+for name in ("claim", "sync", "merge"):
+    w = waits[name]
+    over = sum(1 for x in w if x > check)
+    print(f"{name:6} lock waits: calls that waited {sum(1 for x in w if x > 0):5}  p95 {pct(w, 95):5.1f} s  "
+          f"max {max(w, default=0):5.1f} s  longer than one check ({check:g} s): {over}")
 print(f"master samples {len(samples)}; queue commits checked {len(history)}")
 if fails:
     print(f"\nINVARIANTS FAILED ({len(fails)}):")

@@ -98,11 +98,8 @@ impl Context {
     /// Take the repository lock for a command that changes refs, worktrees or the queue.
     pub fn lock(&self, what: &str) -> Result<RepoLock> {
         let dir = self.repo()?.common_dir.join("wt");
-        let lock = RepoLock::acquire_with_notice(&dir, self.globals.wait, what, |holder| {
-            self.ui.status(&format!(
-                "waiting up to {}s for the repository lock ({holder})",
-                self.globals.wait.as_secs()
-            ))
+        let lock = RepoLock::acquire_with_notice(&dir, self.globals.wait, what, |line| {
+            self.ui.status(line)
         })?;
         self.sweep_temp_files(&dir);
         Ok(lock)
@@ -138,12 +135,7 @@ impl Context {
     /// As `lane_lock`, waiting at most `wait`.
     pub fn lane_lock_within(&self, lane: &str, what: &str, wait: Duration) -> Result<RepoLock> {
         let dir = self.repo()?.common_dir.join("wt");
-        RepoLock::lane(&dir, lane, wait, what, |holder| {
-            self.ui.status(&format!(
-                "waiting up to {}s for lane {lane} ({holder})",
-                wait.as_secs()
-            ))
-        })
+        RepoLock::lane(&dir, lane, wait, what, |line| self.ui.status(line))
     }
 
     /// Ask before something that cannot be undone; `--yes` or a non-terminal stdin answers yes.

@@ -81,7 +81,8 @@ pub fn setup_lanes(
     std::fs::create_dir_all(root)
         .map_err(|e| Error::io(format!("cannot create {}", root.display()), e))?;
     let prepared = prepare(info, lanes, &plans, base);
-    let results = add_worktrees(events, lanes, prepared);
+    let results =
+        crate::lane::task::with_summary_remembered(site, || add_worktrees(events, lanes, prepared));
     for ((lane, plan), result) in lanes.iter().zip(&plans).zip(&results) {
         let adopted = matches!(
             plan,

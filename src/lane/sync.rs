@@ -10,7 +10,7 @@ use crate::error::Result;
 use crate::git::ops::{self, Lease};
 use crate::git::Oid;
 use crate::lane::ready::{self, Ready};
-use crate::lane::{push, rebase, state, Events, Site};
+use crate::lane::{push, rebase, state, task, Events, Site};
 use crate::sys::parallel;
 
 /// A lane rebased (or already up to date) and, with a remote, pushed.
@@ -83,7 +83,9 @@ fn rebase_and_push<'a>(
     let onto = push::fetch_base(events, info, base)?;
     // why: every rebase runs in its own worktree on its own branch, so they do not touch each
     // other; the pushes then go out together over one connection.
-    let rebased = parallel::map(todo, |ready| rebase_lane(site, ready, onto, keep_conflict));
+    let rebased = task::with_summary_remembered(site, || {
+        parallel::map(todo, |ready| rebase_lane(site, ready, onto, keep_conflict))
+    });
     let pushed = push::push_rebased(info, base, todo, &rebased);
     let repo = info.open()?;
     let outcomes = todo

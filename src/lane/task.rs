@@ -52,6 +52,19 @@ pub fn lane_work(site: &Site) -> Option<HashMap<String, LaneWork>> {
     Some(summary.work.into_iter().collect())
 }
 
+/// Run `work` while another thread works out the queue summary and remembers it, so that the
+/// first `wt status` or `wt preflight` after a command that moved base (the fetch of setup or
+/// sync) reads it instead of parsing the queue again (issue 18: a lane wt has just written is as
+/// fast to read as a warm one). The summary costs CPU only, and `work` waits on git processes.
+pub fn with_summary_remembered<R>(site: &Site, work: impl FnOnce() -> R) -> R {
+    std::thread::scope(|scope| {
+        scope.spawn(|| {
+            let _ = summary(site);
+        });
+        work()
+    })
+}
+
 /// What preflight and status show of the queue: its size, its problems, and each lane's claimed
 /// task with the dependencies it still waits for. Remembered between runs (`queue_cache`).
 #[derive(Serialize, Deserialize)]

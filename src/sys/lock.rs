@@ -24,13 +24,13 @@ impl RepoLock {
         Self::acquire_with_notice(wt_dir, wait, what, |_| {})
     }
 
-    /// As `acquire`, calling `waiting(holder)` once if the lock is busy at first, so that the
-    /// caller can tell people why nothing happens yet.
+    /// As `acquire`, telling `notice` (one line each) when the lock is busy at first, so that
+    /// people know why nothing happens yet, and how long it took once it is theirs.
     pub fn acquire_with_notice(
         wt_dir: &Path,
         wait: Duration,
         what: &str,
-        waiting: impl FnOnce(&str),
+        notice: impl FnMut(&str),
     ) -> Result<RepoLock> {
         fs::create_dir_all(wt_dir)?;
         Self::acquire_at(
@@ -38,7 +38,7 @@ impl RepoLock {
             "the repository lock",
             wait,
             what,
-            waiting,
+            notice,
         )
     }
 
@@ -49,7 +49,7 @@ impl RepoLock {
         lane: &str,
         wait: Duration,
         what: &str,
-        waiting: impl FnOnce(&str),
+        notice: impl FnMut(&str),
     ) -> Result<RepoLock> {
         let dir = wt_dir.join("lanes");
         fs::create_dir_all(&dir)?;
@@ -59,7 +59,7 @@ impl RepoLock {
             &label,
             wait,
             what,
-            waiting,
+            notice,
         )
     }
 
@@ -68,7 +68,7 @@ impl RepoLock {
         label: &str,
         wait: Duration,
         what: &str,
-        waiting: impl FnOnce(&str),
+        mut notice: impl FnMut(&str),
     ) -> Result<RepoLock> {
         let mut file = OpenOptions::new()
             .read(true)
@@ -76,14 +76,20 @@ impl RepoLock {
             .create(true)
             .truncate(false)
             .open(path)?;
-        let deadline = Instant::now() + wait;
-        let mut waiting = Some(waiting);
+        let start = Instant::now();
+        let deadline = start + wait;
+        let mut waited = false;
         loop {
             match file.try_lock() {
                 Ok(()) => break,
                 Err(fs::TryLockError::WouldBlock) if Instant::now() < deadline => {
-                    if let Some(notify) = waiting.take() {
-                        notify(&read_holder(&mut file));
+                    if !waited {
+                        let holder = read_holder(&mut file);
+                        notice(&format!(
+                            "waiting up to {}s for {label} ({holder})",
+                            wait.as_secs()
+                        ));
+                        waited = true;
                     }
                     std::thread::sleep(Duration::from_millis(50));
                 }
@@ -100,6 +106,14 @@ impl RepoLock {
                     return Err(Error::git(format!("cannot lock {}: {e}", path.display())))
                 }
             }
+        }
+        if waited {
+            // why: how long one wt kept another waiting is what tells a team its lanes are
+            // serialized somewhere they should not be (bench/soak.sh sums these lines).
+            notice(&format!(
+                "waited {:.1}s for {label}",
+                start.elapsed().as_secs_f64()
+            ));
         }
         // why: the holder's pid and command make the busy message useful; content is advisory.
         let _ = file.set_len(0);

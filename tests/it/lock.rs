@@ -111,5 +111,14 @@ fn a_lock_held_by_another_program_is_waited_for_then_taken() {
         ),
         "{stderr}"
     );
+    // Once it is ours, how long that took (what bench/soak.sh sums to find lanes kept waiting).
+    let got = stderr
+        .lines()
+        .find_map(|l| {
+            l.strip_prefix("waited ")?
+                .strip_suffix("s for the repository lock")
+        })
+        .unwrap_or_else(|| panic!("no 'waited' line: {stderr}"));
+    assert!(got.parse::<f64>().unwrap() > 0.0, "{stderr}");
     assert!(env.lane("A-backend").join("README.md").exists());
 }

@@ -154,3 +154,38 @@ fn a_damaged_or_foreign_cache_is_recomputed() {
     write_file(&cache_file(&env), &other_lanes);
     assert_eq!(task_check(&env), claimed);
 }
+
+/// The tip a remembered summary is filed under (`key.base_tip`), if one is remembered.
+fn remembered_tip(env: &Env) -> Option<String> {
+    let text = fs::read_to_string(cache_file(env)).ok()?;
+    let v: Value = serde_json::from_str(&text).unwrap();
+    v["key"]["base_tip"].as_str().map(str::to_string)
+}
+
+/// Issue 18: `wt sync` moves base (its fetch) and so makes the remembered summary stale; it
+/// works the summary out again while the lanes rebase, so the status that follows reads it.
+#[test]
+fn sync_leaves_the_summary_of_the_new_base_tip_remembered() {
+    let env = world();
+    env.wt(&["status", "--json"]).ok();
+    let old_tip = env.rev("origin/master");
+    assert_eq!(remembered_tip(&env).as_deref(), Some(old_tip.as_str()));
+
+    crate::common::world::move_base(&env, "other", "other.txt", "x\n", "base moved");
+    env.wt(&["sync", "A-backend"]).ok();
+    let new_tip = env.rev("origin/master");
+    assert_ne!(new_tip, old_tip);
+    assert_eq!(remembered_tip(&env).as_deref(), Some(new_tip.as_str()));
+}
+
+/// The same for `wt setup`: a fresh machine's first status after setup reads a remembered
+/// summary.
+#[test]
+fn setup_leaves_the_summary_remembered() {
+    let env = qenv("", QUEUE);
+    age_queue(&env);
+    assert!(!cache_file(&env).exists());
+    env.wt(&["setup", "A-backend"]).ok();
+    let tip = env.rev("origin/master");
+    assert_eq!(remembered_tip(&env).as_deref(), Some(tip.as_str()));
+}

@@ -182,19 +182,12 @@ pub fn merge_lanes(
 /// around all but the lane's checks).
 fn lane_lock(site: &Site, events: &dyn Events, lane: &Lane) -> Result<RepoLock> {
     let dir = site.info.common_dir.join("wt");
-    let wait = site.wait;
     RepoLock::lane(
         &dir,
         &lane.id,
-        wait,
+        site.wait,
         &format!("merge {}", lane.id),
-        |holder| {
-            events.status(&format!(
-                "waiting up to {}s for lane {} ({holder})",
-                wait.as_secs(),
-                lane.id
-            ))
-        },
+        |line| events.status(line),
     )
 }
 

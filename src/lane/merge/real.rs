@@ -30,18 +30,12 @@ impl Walker for Real<'_> {
     fn serialize(&mut self) -> Result<()> {
         if self.held.is_none() {
             let dir = self.site.info.common_dir.join("wt");
-            let wait = self.site.wait;
             let events = self.events;
             self.held = Some(RepoLock::acquire_with_notice(
                 &dir,
-                wait,
+                self.site.wait,
                 &self.what,
-                |holder| {
-                    events.status(&format!(
-                        "waiting up to {}s for the repository lock ({holder})",
-                        wait.as_secs()
-                    ))
-                },
+                |line| events.status(line),
             )?);
         }
         Ok(())
