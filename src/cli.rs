@@ -112,6 +112,7 @@ pub fn main() -> ExitCode {
 /// the name shows in usage lines and `--version`.
 pub fn main_as(name: &'static str) -> ExitCode {
     crate::sys::process::install_signal_handler();
+    crate::ui::set_program(name);
     let parsed = clap_tree()
         .name(name)
         .bin_name(name)

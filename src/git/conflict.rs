@@ -150,6 +150,41 @@ fn same_but_labels(a: &[u8], b: &[u8]) -> bool {
     la.len() == lb.len() && la.iter().zip(&lb).all(|(x, y)| norm(x) == norm(y))
 }
 
+/// Commits someone made on top of a rebase that an interrupted wt left in progress in the
+/// worktree whose admin dir is `admin_dir` (its HEAD is detached there, so `git commit` keeps
+/// working): `git rebase --abort` would drop them. Every commit between the rebase's `onto` and
+/// HEAD must be a pick of one of the branch's own commits (`orig-head` beyond `onto`), known by
+/// its author, author time and message, which a pick keeps; the others are returned, newest
+/// first, as (sha, subject). Empty when the state cannot be read (no rebase to judge).
+pub fn commits_on_a_stopped_rebase(repo: &Repository, admin_dir: &Path) -> Vec<(Oid, String)> {
+    let read = |name: &str| -> Option<Oid> {
+        ["rebase-merge", "rebase-apply"].iter().find_map(|d| {
+            let text = std::fs::read_to_string(admin_dir.join(d).join(name)).ok()?;
+            Oid::from_str(text.trim()).ok()
+        })
+    };
+    let head = std::fs::read_to_string(admin_dir.join("HEAD"))
+        .ok()
+        .and_then(|t| Oid::from_str(t.trim()).ok());
+    let (Some(onto), Some(orig), Some(head)) = (read("onto"), read("orig-head"), head) else {
+        return Vec::new();
+    };
+    let key = |oid: Oid| -> Option<(String, i64, Vec<u8>)> {
+        let c = repo.find_commit(oid).ok()?;
+        let a = c.author();
+        let email = String::from_utf8_lossy(a.email_bytes()).into_owned();
+        Some((email, a.when().seconds(), c.message_bytes().to_vec()))
+    };
+    let picks: std::collections::HashSet<_> = crate::git::ops::only_in(repo, orig, &[onto])
+        .into_iter()
+        .filter_map(|(oid, _)| key(oid))
+        .collect();
+    crate::git::ops::only_in(repo, head, &[onto])
+        .into_iter()
+        .filter(|(oid, _)| key(*oid).is_none_or(|k| !picks.contains(&k)))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

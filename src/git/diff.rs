@@ -80,6 +80,20 @@ pub fn changed_paths(repo: &Repository, head: Option<Oid>, base: Option<Oid>) ->
         .collect()
 }
 
+/// Whether the trees of commits `a` and `b` differ in the file `path` (relative to the root) and
+/// nowhere else. False when either cannot be read.
+pub fn differ_only_in(repo: &Repository, a: Oid, b: Oid, path: &std::path::Path) -> bool {
+    let tree = |oid: Oid| repo.find_commit(oid).and_then(|c| c.tree()).ok();
+    let (Some(old), Some(new)) = (tree(a), tree(b)) else {
+        return false;
+    };
+    let Ok(diff) = repo.diff_tree_to_tree(Some(&old), Some(&new), None) else {
+        return false;
+    };
+    diff.deltas()
+        .all(|d| d.old_file().path() == Some(path) && d.new_file().path() == Some(path))
+}
+
 /// The net change from commit `old` to commit `new`, in git's path order. Renames are paired by
 /// identical content (as git's exact rename detection does), and by libgit2's similarity only
 /// between a deleted and an added path that both satisfy `similar`: a caller that only cares

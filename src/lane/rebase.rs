@@ -30,6 +30,31 @@ fn rebase_marker(admin_dir: &Path, lane: &Lane) -> PathBuf {
 /// so with no change in the worktree since, `git rebase --abort` puts it back exactly as it was;
 /// anything else is left to the user with the command to run. A rebase the user started (no
 /// marker, or another `orig-head`) is never touched.
+/// Someone committed on the detached HEAD of the rebase an interrupted wt left (an agent's
+/// `git commit` works there): aborting would drop those commits, so nothing is touched.
+fn refuse_commits_on_the_stop(
+    repo: &crate::git::Repository,
+    admin_dir: &std::path::Path,
+    lane: &Lane,
+    at: &str,
+    was: &str,
+) -> Result<()> {
+    let extra = crate::git::conflict::commits_on_a_stopped_rebase(repo, admin_dir);
+    if extra.is_empty() {
+        return Ok(());
+    }
+    Err(Error::refused(format!(
+        "{}: an interrupted wt left a rebase in progress in {}, and {} commit(s) were made on top of it since; nothing was changed",
+        lane.id,
+        lane.path.display(),
+        extra.len()
+    ))
+    .details(extra.iter().take(10).map(|(oid, subject)| format!("{} {subject}", short(*oid))))
+    .hint(format!(
+        "finish the rebase with `git -C {at} rebase --continue` (the commits are kept), or note them, run `git -C {at} rebase --abort` (back at {was}) and cherry-pick them; then run the command again"
+    )))
+}
+
 pub fn recover_interrupted(events: &dyn Events, info: &RepoInfo, lane: &Lane) -> Result<()> {
     // why: the common case, no marker, costs one stat.
     if !info.wt_dir("rebase").join(&lane.id).exists() {
@@ -59,6 +84,7 @@ pub fn recover_interrupted(events: &dyn Events, info: &RepoInfo, lane: &Lane) ->
     }
     let at = crate::sys::quote::quote_path(&lane.path);
     let was = short_sha(&recorded);
+    refuse_commits_on_the_stop(&repo, &entry.admin_dir, lane, &at, &was)?;
     let dirty = status::read(
         &entry.path,
         &StatusOptions {

@@ -268,9 +268,26 @@ impl crate::sys::events::Events for Ui {
 
 pub use crate::sys::files::lossy_path;
 
+/// The name wt runs under when it is not `wt` (`git-lanes`), set once at start.
+static PROGRAM: std::sync::OnceLock<&'static str> = std::sync::OnceLock::new();
+
+/// Tell `ui` the name the program was installed as, so that the commands its messages suggest
+/// (`` `wt merge A` ``) read as that name would type them (`` `git lanes merge A` ``).
+pub fn set_program(name: &'static str) {
+    let _ = PROGRAM.set(name);
+}
+
 /// Messages for people: a closed stderr (`2>&- `, a reader gone) is not worth a panic.
 fn write_stderr(args: std::fmt::Arguments<'_>) {
-    let _ = io::stderr().lock().write_fmt(args);
+    let mut err = io::stderr().lock();
+    if PROGRAM.get() == Some(&"git-lanes") {
+        // why: every suggested command is written `wt ...` between backticks; data on stdout
+        // (tables, JSON argv) keeps `wt`, which scripts match on.
+        let text = args.to_string().replace("`wt ", "`git lanes ");
+        let _ = err.write_all(text.as_bytes());
+    } else {
+        let _ = err.write_fmt(args);
+    }
 }
 
 /// `text` with control characters other than tab escaped (`\u{1b}`).

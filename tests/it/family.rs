@@ -3,7 +3,7 @@
 //! fields' problems, and `ready` lists children in `merge_order`.
 
 use crate::common::oracle::Snapshot;
-use crate::common::queue::{ids, qenv, Q};
+use crate::common::queue::{ids, lanes_with_work, qenv, task_status as status, Q};
 use crate::common::Env;
 
 const FAMILY: &str = r#"version: 1
@@ -39,21 +39,15 @@ tasks:
 
 fn world() -> Env {
     let env = qenv("", FAMILY);
-    for (lane, file) in [
-        ("A-backend", "cmd/p.go"),
-        ("B-ui-1", "web/s1.js"),
-        ("B-ui-2", "web/s2.js"),
-    ] {
-        env.wt(&["setup", lane]).ok();
-        env.commit_file(&env.lane(lane), file, "x\n", &format!("{lane} work"));
-    }
+    lanes_with_work(
+        &env,
+        &[
+            ("A-backend", "cmd/p.go", "A-backend work"),
+            ("B-ui-1", "web/s1.js", "B-ui-1 work"),
+            ("B-ui-2", "web/s2.js", "B-ui-2 work"),
+        ],
+    );
     env
-}
-
-fn status(env: &Env, id: &str) -> String {
-    let r = env.wt(&["queue", "show", id, "--json"]);
-    r.ok();
-    r.json()["tasks"][0]["status"].as_str().unwrap().to_string()
 }
 
 #[test]

@@ -259,3 +259,42 @@ fn f31_merge_killed_mid_rebase_the_rerun_restores_and_lands_once() {
         .stderr_has("interrupted");
     merged_once(&env);
 }
+
+/// An agent commits in a lane whose rebase an interrupted wt left in progress (HEAD is detached
+/// there and `git commit` works): aborting would drop that commit, so the rerun refuses and
+/// names it; once the rebase is finished by hand, the rerun syncs with every commit kept.
+#[test]
+fn a_commit_made_on_a_rebase_left_by_a_killed_sync_is_never_dropped() {
+    let env = sync_world(
+        "post-checkout",
+        r#"[ -d "$(git rev-parse --git-path rebase-merge)" ]"#,
+        "rebase",
+    );
+    let lane = env.lane(LANE);
+    let wt = spawn(&env, &env.main, &["sync", LANE]);
+    stop(&env, wt, "rebase", Stop::Kill);
+    release(&env);
+    let made = env.commit_file(&lane, "cmd/c.go", "c\n", "made during the stop");
+    let before = Snapshot::take(&env, &[&lane]);
+
+    env.wt_with(&env.main, &["sync", LANE], &[("T", &t(&env))])
+        .code(1)
+        .stderr_has("1 commit(s) were made on top of it")
+        .stderr_has("made during the stop")
+        .stderr_has("rebase --continue");
+    before.assert_identical(&env);
+    assert_eq!(env.git_at(&lane, &["rev-parse", "HEAD"]), made);
+
+    env.git_at(&lane, &["-c", "core.editor=true", "rebase", "--continue"]);
+    env.wt_with(&env.main, &["sync", LANE], &[("T", &t(&env))])
+        .ok();
+    let subjects = env.git(&["log", "--format=%s", "origin/master..agent/A-backend"]);
+    assert!(subjects.contains("made during the stop"), "{subjects}");
+    assert!(subjects.contains("second lane commit"), "{subjects}");
+    assert!(subjects.contains("lane work"), "{subjects}");
+    assert_eq!(
+        remote_rev(&env, &format!("refs/heads/{BRANCH}")),
+        env.rev(BRANCH)
+    );
+    assert_no_half_state(&env);
+}

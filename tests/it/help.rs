@@ -77,4 +77,16 @@ fn git_lanes_is_the_same_program_under_git() {
     assert_eq!(out.status.code(), Some(0), "{out:?}");
     let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(rows.as_array().unwrap().len(), 3);
+
+    // The commands its hints suggest are written as this name is typed.
+    std::fs::remove_file(env.main.join("lanes.toml")).unwrap();
+    let mut cmd = std::process::Command::new("git");
+    cmd.args(["lanes", "status"]).current_dir(&env.main);
+    env.sealed(&mut cmd);
+    cmd.env("PATH", &path);
+    let out = cmd.output().unwrap();
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("`git lanes init --role NAME`"), "{stderr}");
+    assert!(!stderr.contains("`wt "), "{stderr}");
 }

@@ -539,3 +539,76 @@ fn checks_hold_their_lane_alone_other_lanes_sync_and_merge_meanwhile() {
     assert_eq!(on_base(&env, "b work"), 1);
     no_merge_commits(&env);
 }
+
+/// A one-lane world with a pushed queue and a check that counts its runs in `$T/checks.log`,
+/// and a pre-push hook that, on the lane's push, moves base once from a second clone by a
+/// commit of `racer` (a file path) and nothing else.
+fn counted_checks_world(racer: &str) -> Env {
+    use crate::common::faults::{one_lane_config, queue_table, QUEUE, QUEUE_TEXT};
+    let config = one_lane_config(&format!(
+        "checks = ['echo run >> \"$T/checks.log\"']\n{}",
+        queue_table()
+    ));
+    let env = Env::with_config(&config);
+    env.write(QUEUE, QUEUE_TEXT);
+    env.git(&["add", QUEUE]);
+    env.git(&["commit", "-q", "-m", "queue"]);
+    env.git(&["push", "-q", "origin", "master"]);
+    env.wt(&["setup", LANE]).ok();
+    lane_commit(&env, "cmd/a.go", "a\n", "lane work");
+    let other = env.second_clone("other");
+    let text = fs::read_to_string(other.join(racer)).unwrap_or_default();
+    env.commit_file(&other, racer, &format!("{text}# moved\n"), "racing commit");
+    hook(
+        &env,
+        "pre-push",
+        &format!(
+            r#"read local_ref local_sha remote_ref remote_sha
+if [ "$remote_ref" = "refs/heads/{BRANCH}" ] && [ ! -e "$T/moved" ]; then
+  touch "$T/moved"
+  unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE
+  git -C "$T/other" push -q origin HEAD:master
+fi
+exit 0"#
+        ),
+    );
+    env
+}
+
+fn check_runs(env: &Env) -> usize {
+    fs::read_to_string(env.base_dir().join("checks.log"))
+        .unwrap_or_default()
+        .lines()
+        .count()
+}
+
+/// Issue 18: with many agents, base moves every second or two, mostly by queue commits (claims,
+/// done marks). A move that changes only the queue file leaves the tree the checks passed on
+/// unchanged but for it: the retry lands without running the checks again.
+#[test]
+fn a_base_moved_by_a_queue_commit_alone_does_not_rerun_the_checks() {
+    let env = counted_checks_world("queue.yaml");
+    let t = env.base_dir();
+    env.wt_with(&env.main, &["merge", LANE], &[("T", t.to_str().unwrap())])
+        .ok()
+        .stderr_has("rebasing again (attempt 2 of 4)")
+        .stderr_has("checks: not run again");
+    assert_eq!(check_runs(&env), 1);
+    assert_eq!(remote_rev(&env, "refs/heads/master"), env.rev(BRANCH));
+    assert_eq!(on_base(&env, "racing commit"), 1);
+    assert_eq!(on_base(&env, "lane work"), 1);
+    no_merge_commits(&env);
+}
+
+/// Any other file moved on base: the new tree is not the one checked, so the checks run again.
+#[test]
+fn a_base_moved_by_any_other_file_reruns_the_checks() {
+    let env = counted_checks_world("other.txt");
+    let t = env.base_dir();
+    let r = env.wt_with(&env.main, &["merge", LANE], &[("T", t.to_str().unwrap())]);
+    r.ok().stderr_has("rebasing again (attempt 2 of 4)");
+    assert!(!r.stderr.contains("not run again"), "{}", r.stderr);
+    assert_eq!(check_runs(&env), 2);
+    assert_eq!(remote_rev(&env, "refs/heads/master"), env.rev(BRANCH));
+    no_merge_commits(&env);
+}

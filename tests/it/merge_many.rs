@@ -3,7 +3,7 @@
 //! produced; a lane that fails is skipped with the lanes that must come after it; a run killed
 //! half-way and run again lands each remaining lane once.
 
-use crate::common::queue::{put_queue, Q};
+use crate::common::queue::{lanes_with_work, put_queue, task_status as status_of, Q};
 use crate::common::world::{remote_rev, wt_files};
 use crate::common::{Env, Run};
 use std::path::PathBuf;
@@ -110,10 +110,7 @@ fn world(a_checks: &str) -> Env {
         ADR,
     ])
     .ok();
-    for (lane, file, msg) in LANES {
-        env.wt(&["setup", lane]).ok();
-        env.commit_file(&env.lane(lane), file, &format!("{msg}\n"), msg);
-    }
+    lanes_with_work(&env, &LANES);
     env
 }
 
@@ -124,12 +121,6 @@ fn landed(env: &Env) -> Vec<String> {
         .filter(|s| s.ends_with(" work"))
         .map(str::to_string)
         .collect()
-}
-
-fn status_of(env: &Env, id: &str) -> String {
-    let r = env.wt(&["queue", "show", id, "--json"]);
-    r.ok();
-    r.json()["tasks"][0]["status"].as_str().unwrap().to_string()
 }
 
 fn merge(env: &Env, args: &[&str]) -> Run {

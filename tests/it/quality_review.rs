@@ -2,7 +2,6 @@
 //! travels through the remote, goes stale on a new commit, survives a rebase that keeps the
 //! patch; self-review is refused; a later request for changes blocks.
 
-use crate::common::oracle::Snapshot;
 use crate::common::world::*;
 use crate::common::{Env, DEFAULT_CONFIG};
 
@@ -17,11 +16,7 @@ fn master(env: &Env) -> String {
 /// A merge that must be refused: exit 1, the message, and nothing changed anywhere.
 #[track_caller]
 fn refused(env: &Env, needle: &str) -> crate::common::Run {
-    let snap = Snapshot::take(env, &[&lane(env), &env.main]);
-    let r = env.wt(&["merge", LANE]);
-    r.code(1).stderr_has(needle);
-    snap.assert_unchanged(env);
-    r
+    refused_unchanged(env, &["merge", LANE], needle)
 }
 
 #[test]
@@ -35,20 +30,7 @@ fn a_required_review_blocks_until_another_lane_approves() {
     env.wt(&["merge", LANE, "--dry-run"])
         .code(1)
         .stderr_has("needs a current approval");
-    let pf = env.wt(&["preflight", LANE, "--json"]);
-    let v = pf.json();
-    let review = v["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == "reviews")
-        .expect("a reviews check");
-    assert_eq!(review["status"], "warn", "{review}");
-    assert!(v["violations"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .any(|x| x["rule"] == "review"));
+    assert_preflight_warns(&env, "reviews", "review");
     // self-review: refused, nothing recorded
     env.wt(&[
         "review",

@@ -61,6 +61,9 @@ pub struct Trail {
     pub steps: Vec<PlanStep>,
     /// The policy violations that stopped (or would stop) the merge at step 4.
     pub violations: Vec<Violation>,
+    /// The last tip whose checks passed in this merge (a retry after base moved may not need
+    /// them again, see `checks_still_hold`).
+    pub checked: Option<Oid>,
 }
 
 /// A merge that landed.
@@ -256,13 +259,20 @@ fn prepare(
             command: proof.clone(),
         });
     }
-    // why: the checks may take minutes; other lanes sync and merge meanwhile, and if base moves
-    // the push below is refused and the walk rebases and checks again.
-    w.unserialize();
-    w.check(ready, tip, task, &commands)
-        .and_then(|()| w.serialize())
-        .map_err(undo)?;
-    w.note(5, "take the repository lock again".to_string());
+    if checks_still_hold(site, &repo, trail.checked, tip) {
+        events.status(
+            "checks: not run again, they passed on this tree but for the queue file (base moved by queue changes alone)",
+        );
+    } else {
+        // why: the checks may take minutes; other lanes sync and merge meanwhile, and if base
+        // moves the push below is refused and the walk rebases and checks again.
+        w.unserialize();
+        w.check(ready, tip, task, &commands)
+            .and_then(|()| w.serialize())
+            .map_err(undo)?;
+        w.note(5, "take the repository lock again".to_string());
+        trail.checked = Some(tip);
+    }
     gates::main_checkout_ready(info, base).map_err(undo)?;
     gates::main_files_in_the_way(info, &repo, base, tip).map_err(undo)?;
     // why: the checks may have run for minutes; what steps 6 and 7 need of the main checkout
@@ -286,6 +296,23 @@ fn prepare(
             evidence: defect.then(|| evidence.clone()),
         },
     })
+}
+
+/// Whether checks that passed on `checked` hold for `tip` as well: the two trees differ in the
+/// queue file alone. Every claim and every done mark is a queue commit on base, so with many
+/// agents base moves every second or two, mostly by bookkeeping; re-running minutes of checks
+/// because a task changed hands elsewhere would starve every merge. A code change on base, or
+/// any other file, still means the checks run again on the new tree.
+fn checks_still_hold(
+    site: &Site,
+    repo: &crate::git::Repository,
+    checked: Option<Oid>,
+    tip: Oid,
+) -> bool {
+    let (Some(checked), Some(queue)) = (checked, site.cfg.queue.as_ref()) else {
+        return false;
+    };
+    checked == tip || crate::git::diff::differ_only_in(repo, checked, tip, &queue.path)
 }
 
 /// Whether an unfinished merge of `lane` left its journal.

@@ -10,36 +10,9 @@ use std::path::{Path, PathBuf};
 /// Where the tests keep the queue, relative to the main checkout.
 pub const Q: &str = "doc/queue.yaml";
 
-/// Every field a task has in `--json` output, in order.
-pub const FIELDS: [&str; 27] = [
-    "id",
-    "title",
-    "role",
-    "lane",
-    "status",
-    "owner",
-    "branch",
-    "depends_on",
-    "acceptance_checks",
-    "blocked_by",
-    "blocked_reason",
-    "claimed_at",
-    "completed_at",
-    "merged_commit",
-    "parent_id",
-    "slice",
-    "merge_order",
-    "kind",
-    "priority",
-    "sequence",
-    "risk_level",
-    "root_cause",
-    "owning_layer",
-    "proof_command",
-    "description",
-    "notes",
-    "exception",
-];
+/// Every field a task has in `--json` output, in order: the library's own list, so that a field
+/// added to the model is checked in the output at once.
+pub use wt::queue::model::TASK_FIELDS as FIELDS;
 
 /// A queue for the default roles. `{BASE}` becomes the initial commit, so A-0 is done on base.
 /// A-1 is ready for A-backend; A-2 waits on A-1. B-1 is pinned to lane 2 of B-ui; B-2 and B-3
@@ -191,7 +164,7 @@ pub fn ids(v: &Value) -> Vec<String> {
         .map(|t| {
             let keys: Vec<&str> = t.as_object().unwrap().keys().map(String::as_str).collect();
             for f in FIELDS {
-                assert!(keys.contains(&f), "task lacks `{f}`: {t}");
+                assert!(keys.contains(f), "task lacks `{f}`: {t}");
             }
             t["id"].as_str().unwrap().to_string()
         })
@@ -217,4 +190,20 @@ pub fn find_named(dir: &Path, name: &str) -> Vec<PathBuf> {
         }
     }
     found
+}
+
+/// The status of task `id`, as `wt queue show` reports it.
+pub fn task_status(env: &Env, id: &str) -> String {
+    let r = env.wt(&["queue", "show", id, "--json"]);
+    r.ok();
+    r.json()["tasks"][0]["status"].as_str().unwrap().to_string()
+}
+
+/// Set up each lane and make one commit in it: `(lane, file, message)`, the file holding the
+/// message.
+pub fn lanes_with_work(env: &Env, lanes: &[(&str, &str, &str)]) {
+    for (lane, file, msg) in lanes {
+        env.wt(&["setup", lane]).ok();
+        env.commit_file(&env.lane(lane), file, &format!("{msg}\n"), msg);
+    }
 }

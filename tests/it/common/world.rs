@@ -154,3 +154,30 @@ pub fn admin_dir(env: &Env, dir: &Path) -> std::path::PathBuf {
 pub fn head_of(env: &Env, dir: &Path) -> String {
     env.git_at(dir, &["rev-parse", "HEAD"])
 }
+
+/// A command on lane A-backend that must be refused: exit 1, `needle` said, and nothing changed
+/// in the lane, the main checkout or the remote.
+#[track_caller]
+pub fn refused_unchanged(env: &Env, args: &[&str], needle: &str) -> super::Run {
+    let snap = super::oracle::Snapshot::take(env, &[&lane(env), &env.main]);
+    let r = env.wt(args);
+    r.code(1).stderr_has(needle);
+    snap.assert_unchanged(env);
+    r
+}
+
+/// Preflight of lane A-backend (`--json`) has the check `check` at `warn` and lists a violation
+/// of `rule`.
+#[track_caller]
+pub fn assert_preflight_warns(env: &Env, check: &str, rule: &str) {
+    let v = env.wt(&["preflight", LANE, "--json"]).json();
+    let found = v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == check)
+        .unwrap_or_else(|| panic!("no {check} check: {v}"));
+    assert_eq!(found["status"], "warn", "{found}");
+    let rules = v["violations"].as_array().unwrap();
+    assert!(rules.iter().any(|x| x["rule"] == rule), "no {rule}: {v}");
+}
