@@ -9,9 +9,10 @@
 # two clones of it (machine 1 and machine 2, each with its own lanes), N roles R1..RN (one lane
 # each, owning rK/**, one check `sleep C`), and a committed queue of tasks per role. Agent K works
 # on machine (K mod 2)+1 and loops: `wt queue claim`, one commit in its lane, `wt sync`,
-# `wt merge`. Meanwhile: a random `wt` of a random agent is killed with SIGKILL every few
-# seconds, the remote goes away for a few seconds once, and a person pushes to master every few
-# seconds. A sampler reads the remote's master every second.
+# `wt merge` (when wt refuses because the agent committed on top of a rebase a killed wt left,
+# it runs the two commands the hint gives). Meanwhile: a random `wt` of a random agent is killed
+# with SIGKILL every few seconds, the remote goes away for a few seconds once, and a person
+# pushes to master every few seconds. A sampler reads the remote's master every second.
 #
 # Invariants (exit 0 only when all hold):
 #   1. every commit an agent made is on the remote's master (its file there, same content) or
@@ -169,9 +170,26 @@ agent() {
     if git -C "$lane" add "r$k/w$n.txt" && git -C "$lane" commit -qm "soak: agent-$k work $n" >/dev/null 2>&1; then
       echo "R$k r$k/w$n.txt agent $k work $n" >> "$LOG/commits.log"
     fi
-    call "$k" sync sync "R$k"
-    call "$k" merge merge "R$k"
+    call "$k" sync sync "R$k" || finish_rebase "$k" "$lane"
+    call "$k" merge merge "R$k" || finish_rebase "$k" "$lane"
   done
+}
+
+# What wt's refusal says to do when the agent committed on top of a rebase a killed wt left in
+# progress: abort it and cherry-pick the commits it names back on top, then the next call goes on.
+finish_rebase() {
+  local k=$1 lane=$2 dir
+  dir=$(git -C "$lane" rev-parse --git-path rebase-merge 2>/dev/null) || return 0
+  case "$dir" in /*) ;; *) dir="$lane/$dir" ;; esac
+  [ -d "$dir" ] || return 0
+  grep -q "commit(s) were made on top of it" "$LOG/agent$k.call" || return 0
+  local shas
+  shas=$(sed -n 's/.*cherry-pick \([0-9a-f ]*\)`.*/\1/p' "$LOG/agent$k.call" | head -1)
+  [ -n "$shas" ] || return 0
+  # shellcheck disable=SC2086 # one argument per commit
+  git -C "$lane" rebase --abort >/dev/null 2>&1 &&
+    git -C "$lane" cherry-pick $shas >/dev/null 2>&1 &&
+    echo "$(date +%s) R$k finished a rebase by hand" >> "$LOG/chaos.log"
 }
 
 chaos() {
@@ -356,6 +374,7 @@ merged = codes["merge"][0]
 chaos = open(os.path.join(log, "chaos.log")).read().splitlines() if os.path.exists(os.path.join(log, "chaos.log")) else []
 print()
 print(f"agents {agents}, {secs}s, machines 2; kills {sum('killed' in c for c in chaos)}, "
+      f"rebases finished by hand {sum('by hand' in c for c in chaos)}, "
       f"people pushes {sum('person' in c for c in chaos)}, outages {sum(c.endswith('outage') for c in chaos)}")
 print(f"tasks done {done}; merges (exit 0) {merged}; merges per agent-minute {merged / agents / minutes:.2f}; "
       f"tasks done per agent-minute {done / agents / minutes:.2f}; agent commits {commits}")

@@ -31,7 +31,8 @@ fn rebase_marker(admin_dir: &Path, lane: &Lane) -> PathBuf {
 /// anything else is left to the user with the command to run. A rebase the user started (no
 /// marker, or another `orig-head`) is never touched.
 /// Someone committed on the detached HEAD of the rebase an interrupted wt left (an agent's
-/// `git commit` works there): aborting would drop those commits, so nothing is touched.
+/// `git commit` works there): aborting would drop those commits, so nothing is touched and the
+/// two commands that keep them are given.
 fn refuse_commits_on_the_stop(
     repo: &crate::git::Repository,
     admin_dir: &std::path::Path,
@@ -43,6 +44,14 @@ fn refuse_commits_on_the_stop(
     if extra.is_empty() {
         return Ok(());
     }
+    // why: not `rebase --continue`: wt was killed in the middle of a pick, which git already
+    // counts as done, so continuing would silently drop that pick.
+    let oldest_first = extra
+        .iter()
+        .rev()
+        .map(|(oid, _)| oid.to_string())
+        .collect::<Vec<_>>()
+        .join(" ");
     Err(Error::refused(format!(
         "{}: an interrupted wt left a rebase in progress in {}, and {} commit(s) were made on top of it since; nothing was changed",
         lane.id,
@@ -51,7 +60,8 @@ fn refuse_commits_on_the_stop(
     ))
     .details(extra.iter().take(10).map(|(oid, subject)| format!("{} {subject}", short(*oid))))
     .hint(format!(
-        "finish the rebase with `git -C {at} rebase --continue` (the commits are kept), or note them, run `git -C {at} rebase --abort` (back at {was}) and cherry-pick them; then run the command again"
+        "`git -C {at} rebase --abort` (the lane goes back to {was}), then `git -C {at} cherry-pick {}` puts them back on top; then run the command again",
+        oldest_first
     )))
 }
 

@@ -262,7 +262,7 @@ fn f31_merge_killed_mid_rebase_the_rerun_restores_and_lands_once() {
 
 /// An agent commits in a lane whose rebase an interrupted wt left in progress (HEAD is detached
 /// there and `git commit` works): aborting would drop that commit, so the rerun refuses and
-/// names it; once the rebase is finished by hand, the rerun syncs with every commit kept.
+/// names it with the commands that keep it; after them, the rerun syncs with every commit kept.
 #[test]
 fn a_commit_made_on_a_rebase_left_by_a_killed_sync_is_never_dropped() {
     let env = sync_world(
@@ -281,11 +281,14 @@ fn a_commit_made_on_a_rebase_left_by_a_killed_sync_is_never_dropped() {
         .code(1)
         .stderr_has("1 commit(s) were made on top of it")
         .stderr_has("made during the stop")
-        .stderr_has("rebase --continue");
+        .stderr_has(" rebase --abort`")
+        .stderr_has(&format!(" cherry-pick {made}`"));
     before.assert_identical(&env);
     assert_eq!(env.git_at(&lane, &["rev-parse", "HEAD"]), made);
 
-    env.git_at(&lane, &["-c", "core.editor=true", "rebase", "--continue"]);
+    // The hint's two commands, as an agent would run them.
+    env.git_at(&lane, &["rebase", "--abort"]);
+    env.git_at(&lane, &["cherry-pick", &made]);
     env.wt_with(&env.main, &["sync", LANE], &[("T", &t(&env))])
         .ok();
     let subjects = env.git(&["log", "--format=%s", "origin/master..agent/A-backend"]);

@@ -98,21 +98,7 @@ fn base_moving_during_the_merge_is_retried_and_never_forced() {
     lane_commit(&env, "cmd/a.go", "a\n", "lane work");
     let other = env.second_clone("other");
     let racer = env.commit_file(&other, "race.txt", "r\n", "racing merge");
-    // why: the lane push runs just before the base push; moving base there makes the base push
-    // lose the race exactly once.
-    hook(
-        &env,
-        "pre-push",
-        &format!(
-            r#"read local_ref local_sha remote_ref remote_sha
-if [ "$remote_ref" = "refs/heads/{BRANCH}" ] && [ ! -e "$T/moved" ]; then
-  touch "$T/moved"
-  unset GIT_DIR GIT_WORK_TREE GIT_INDEX_FILE
-  git -C "$T/other" push -q origin HEAD:master
-fi
-exit 0"#
-        ),
-    );
+    push_other_on_the_lane_push(&env);
     let t = env.base_dir();
     let t = t.to_str().unwrap();
     env.wt_with(&env.main, &["merge", LANE], &[("T", t)])
@@ -559,8 +545,16 @@ fn counted_checks_world(racer: &str) -> Env {
     let other = env.second_clone("other");
     let text = fs::read_to_string(other.join(racer)).unwrap_or_default();
     env.commit_file(&other, racer, &format!("{text}# moved\n"), "racing commit");
+    push_other_on_the_lane_push(&env);
+    env
+}
+
+/// A pre-push hook that, on the lane's push, pushes the clone `$T/other` to master once. The
+/// lane push runs just before the base push, so moving base there makes the base push lose the
+/// race exactly once.
+fn push_other_on_the_lane_push(env: &Env) {
     hook(
-        &env,
+        env,
         "pre-push",
         &format!(
             r#"read local_ref local_sha remote_ref remote_sha
@@ -572,7 +566,6 @@ fi
 exit 0"#
         ),
     );
-    env
 }
 
 fn check_runs(env: &Env) -> usize {
