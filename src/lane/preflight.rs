@@ -364,7 +364,7 @@ fn quality_checks(
     let (Some(head), Some(base)) = (head, base_tip) else {
         return Ok((Vec::new(), Vec::new()));
     };
-    let claimed = task::claimed_task(site.info, site.cfg, lane).ok().flatten();
+    let claimed = task::claimed_task_remembered(site, lane);
     let ev = crate::lane::evidence::load(site.info, lane);
     let found = crate::lane::quality::judge(site, repo, lane, claimed.as_ref(), &ev, head, base)?;
     let groups: [(&str, Rule); 4] = [

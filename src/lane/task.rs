@@ -84,6 +84,8 @@ struct LaneClaim {
     id: String,
     /// Dependencies not done yet, each as `ID` and its status (`unknown` for no such task).
     unmet: Vec<(String, String)>,
+    /// The task as the quality rules read it (preflight), so they need no parse either.
+    claimed: ClaimedTask,
 }
 
 /// `None` when no queue is configured; the load error when it cannot be read.
@@ -133,6 +135,7 @@ fn summary(site: &Site) -> Option<Result<Summary>> {
             let claim = LaneClaim {
                 id: t.id.clone(),
                 unmet,
+                claimed: claimed(q, t),
             };
             Some((l.id.clone(), claim))
         })
@@ -225,7 +228,7 @@ pub fn open_tasks_of(
 }
 
 /// The task a lane has claimed, as the merge, check and handoff need it.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct ClaimedTask {
     pub id: String,
     pub status: String,
@@ -244,6 +247,16 @@ pub struct ClaimedTask {
     pub kind: Option<String>,
     /// The queue's `risk_level` (`high` makes the task high-risk).
     pub risk_level: Option<String>,
+}
+
+/// As [`claimed_task`], from the remembered queue summary when it is current (preflight runs at
+/// the start of every agent cycle and must not parse a 5,000-task queue each time). `None` also
+/// when the queue cannot be read: preflight reports that through its queue check.
+pub fn claimed_task_remembered(site: &Site, lane: &Lane) -> Option<ClaimedTask> {
+    let Some(Ok(summary)) = summary(site) else {
+        return None;
+    };
+    summary.lanes.get(&lane.id).map(|c| c.claimed.clone())
 }
 
 /// The lane's claimed (in_progress) task, if a queue is configured and it has one.
