@@ -101,7 +101,12 @@ fn summary(site: &Site) -> Option<Result<Summary>> {
     let base_tip = base.tip(&repo);
     let path = info.main.join(&qc.path);
     let key_tip = base_tip.map(|t| t.to_string());
-    let cache = crate::queue::cache::Cache::new(&info.common_dir, &path, &cfg.lanes, key_tip);
+    let archives = queue::archive::files(&info.main, &qc.archive)
+        .into_iter()
+        .map(|rel| info.main.join(rel))
+        .collect();
+    let cache =
+        crate::queue::cache::Cache::new(&info.common_dir, &path, &cfg.lanes, key_tip, archives);
     if let Some(s) = cache.as_ref().and_then(|c| c.get::<Summary>()) {
         return Some(Ok(s));
     }

@@ -29,6 +29,9 @@ struct Key {
     file: FileId,
     lanes: Vec<(String, String, Option<u32>, String)>,
     base_tip: Option<String>,
+    /// The archive files (`[queue] archive`), each with its identity: archived tasks satisfy
+    /// dependencies, so a changed, added or removed archive changes the result.
+    archives: Vec<(PathBuf, Option<FileId>)>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -75,8 +78,16 @@ impl Cache {
         queue: &Path,
         lanes: &[Lane],
         base_tip: Option<String>,
+        archives: Vec<PathBuf>,
     ) -> Option<Cache> {
         let (file, modified) = FileId::of(queue)?;
+        let archives = archives
+            .into_iter()
+            .map(|path| {
+                let id = FileId::of(&path).map(|(id, _)| id);
+                (path, id)
+            })
+            .collect();
         let key = Key {
             wt: env!("CARGO_PKG_VERSION").to_string(),
             queue: queue.to_path_buf(),
@@ -86,6 +97,7 @@ impl Cache {
                 .map(|l| (l.id.clone(), l.role.clone(), l.index, l.branch.clone()))
                 .collect(),
             base_tip,
+            archives,
         };
         Some(Cache {
             path: common_dir.join("wt").join("queue-summary.json"),
@@ -143,6 +155,23 @@ mod tests {
     }
 
     #[test]
+    fn a_changed_added_or_removed_archive_file_is_a_new_key() {
+        let dir = tempfile::tempdir().unwrap();
+        let q = dir.path().join("queue.yaml");
+        let a = dir.path().join("archive.yaml");
+        std::fs::write(&q, "version: 1\ntasks: []\n").unwrap();
+        std::fs::write(&a, "version: 1\ntasks: []\n").unwrap();
+        age(&q, 10);
+        let cache =
+            |archives: Vec<PathBuf>| Cache::new(dir.path(), &q, &[], None, archives).unwrap();
+        cache(vec![a.clone()]).put(&1u32);
+        assert_eq!(cache(vec![a.clone()]).get::<u32>(), Some(1));
+        assert_eq!(cache(Vec::new()).get::<u32>(), None, "archive gone");
+        std::fs::write(&a, "version: 1\ntasks: [] # edited\n").unwrap();
+        assert_eq!(cache(vec![a.clone()]).get::<u32>(), None, "archive edited");
+    }
+
+    #[test]
     fn a_value_is_kept_only_for_the_same_file_lanes_and_base() {
         let dir = tempfile::tempdir().unwrap();
         let q = dir.path().join("queue.yaml");
@@ -150,7 +179,7 @@ mod tests {
         let lanes = [lane("A")];
         let tip = Some("abc".to_string());
         let cache = |lanes: &[Lane], tip: &Option<String>| {
-            Cache::new(dir.path(), &q, lanes, tip.clone()).unwrap()
+            Cache::new(dir.path(), &q, lanes, tip.clone(), Vec::new()).unwrap()
         };
         cache(&lanes, &tip).put(&7u32);
         assert_eq!(
@@ -174,11 +203,11 @@ mod tests {
         let q = dir.path().join("queue.yaml");
         std::fs::write(&q, "a").unwrap();
         age(&q, 10);
-        let c = Cache::new(dir.path(), &q, &[], None).unwrap();
+        let c = Cache::new(dir.path(), &q, &[], None, Vec::new()).unwrap();
         std::fs::write(&q, "b").unwrap();
         age(&q, 10);
         c.put(&1u32);
-        let again = Cache::new(dir.path(), &q, &[], None).unwrap();
+        let again = Cache::new(dir.path(), &q, &[], None, Vec::new()).unwrap();
         assert_eq!(again.get::<u32>(), None);
         assert!(!dir.path().join("wt/queue-summary.json").exists());
     }
@@ -189,7 +218,7 @@ mod tests {
         let q = dir.path().join("queue.yaml");
         std::fs::write(&q, "a").unwrap();
         age(&q, 10);
-        let c = Cache::new(dir.path(), &q, &[], None).unwrap();
+        let c = Cache::new(dir.path(), &q, &[], None, Vec::new()).unwrap();
         c.put(&1u32);
         let path = dir.path().join("wt/queue-summary.json");
         let text = std::fs::read(&path).unwrap();

@@ -189,3 +189,29 @@ fn setup_leaves_the_summary_remembered() {
     let tip = env.rev("origin/master");
     assert_eq!(remembered_tip(&env).as_deref(), Some(tip.as_str()));
 }
+
+/// Archived tasks satisfy dependencies (issue 13), so the remembered summary follows the archive
+/// files too: a claimed task whose dependency leaves the archive is no longer shown as ready.
+#[test]
+fn an_archive_change_alone_is_seen_by_preflight() {
+    let queue = format!(
+        "{QUEUE}  - id: C-1\n    title: Needs old work\n    role: A-backend\n    status: in_progress\n    owner: agent-a\n    branch: agent/A-backend\n    depends_on: [OLD-1]\n    acceptance_checks: [\"true\"]\n"
+    );
+    let env = qenv("archive = [\"doc/archive/*.yaml\"]", &queue);
+    let archive = env.main.join("doc/archive/2026.yaml");
+    write_file(
+        &archive,
+        "version: 1\ntasks:\n  - id: OLD-1\n    title: Old\n    role: A-backend\n    status: done\n    acceptance_checks: [\"true\"]\n",
+    );
+    crate::common::world::setup_lanes(&env);
+    age_queue(&env);
+    let (status, detail) = task_check(&env);
+    assert_eq!(status, "ok", "{detail}");
+    assert!(detail.contains("C-1"), "{detail}");
+    assert!(cache_file(&env).exists());
+    // The archive loses OLD-1; the queue file is untouched.
+    write_file(&archive, "version: 1\ntasks: []\n");
+    let (status, detail) = task_check(&env);
+    assert_ne!(status, "ok", "the dependency is gone: {detail}");
+    assert!(detail.contains("OLD-1"), "{detail}");
+}
