@@ -57,34 +57,28 @@ fn git_lanes_is_the_same_program_under_git() {
         dir.display(),
         std::env::var("PATH").unwrap_or_default()
     );
-    let mut cmd = std::process::Command::new("git");
-    cmd.args(["lanes", "--version"]).current_dir(&env.main);
-    env.sealed(&mut cmd);
-    cmd.env("PATH", &path);
-    let out = cmd.output().unwrap();
+    let git_lanes = |args: &[&str]| {
+        let mut cmd = std::process::Command::new("git");
+        cmd.arg("lanes").args(args).current_dir(&env.main);
+        env.sealed(&mut cmd);
+        cmd.env("PATH", &path);
+        cmd.output().unwrap()
+    };
+    let out = git_lanes(&["--version"]);
     assert_eq!(out.status.code(), Some(0), "{out:?}");
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
         format!("git-lanes {}\n", env!("CARGO_PKG_VERSION"))
     );
 
-    let mut cmd = std::process::Command::new("git");
-    cmd.args(["lanes", "status", "--json"])
-        .current_dir(&env.main);
-    env.sealed(&mut cmd);
-    cmd.env("PATH", &path);
-    let out = cmd.output().unwrap();
+    let out = git_lanes(&["status", "--json"]);
     assert_eq!(out.status.code(), Some(0), "{out:?}");
     let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(rows.as_array().unwrap().len(), 3);
 
     // The commands its hints suggest are written as this name is typed.
     std::fs::remove_file(env.main.join("lanes.toml")).unwrap();
-    let mut cmd = std::process::Command::new("git");
-    cmd.args(["lanes", "status"]).current_dir(&env.main);
-    env.sealed(&mut cmd);
-    cmd.env("PATH", &path);
-    let out = cmd.output().unwrap();
+    let out = git_lanes(&["status"]);
     assert_eq!(out.status.code(), Some(2), "{out:?}");
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("`git lanes init --role NAME`"), "{stderr}");
