@@ -449,8 +449,9 @@ fn validate(ctx: &Context, strict: bool) -> Result<u8> {
 /// `--strict`).
 fn prose_warnings(main: &std::path::Path, q: &Queue) -> Vec<queue::Problem> {
     let mut out = Vec::new();
+    let judge = crate::lane::quality::ProseJudge::new(main);
     for t in q.tasks.iter().filter(|t| t.status != Status::Done) {
-        for (check, why) in crate::lane::quality::prose_checks(main, &t.acceptance_checks) {
+        for (check, why) in judge.judge(&t.acceptance_checks) {
             out.push(queue::Problem {
                 kind: queue::ProblemKind::ProseCheck,
                 severity: Severity::Warning,

@@ -223,18 +223,49 @@ fn prose_violations(site: &Site, lane: &Lane, task: &ClaimedTask) -> Vec<Violati
 /// Acceptance checks of `checks` that are prose, not commands, judged in `dir` (the lane's
 /// worktree for a merge, the main checkout for `wt queue validate`): each with the reason.
 pub fn prose_checks(dir: &Path, checks: &[String]) -> Vec<(String, String)> {
-    let on_path = |name: &str| on_path(name);
-    let in_repo = |rel: &str| dir.join(rel).exists();
-    let targets = || make_targets(dir);
-    let look = Lookup {
-        on_path: &on_path,
-        in_repo: &in_repo,
-        make_targets: &targets,
-    };
-    checks
-        .iter()
-        .filter_map(|c| prose(c, &look).map(|why| (c.clone(), why)))
-        .collect()
+    ProseJudge::new(dir).judge(checks)
+}
+
+/// Judges acceptance checks in one directory, remembering what it looked up: a queue of
+/// thousands of tasks asks about the same few programs and the one Makefile again and again
+/// (`wt queue validate` spent a third of its time on PATH lookups without it).
+pub struct ProseJudge<'a> {
+    dir: &'a Path,
+    programs: std::cell::RefCell<std::collections::HashMap<String, bool>>,
+    targets: std::cell::OnceCell<Option<Vec<String>>>,
+}
+
+impl<'a> ProseJudge<'a> {
+    pub fn new(dir: &'a Path) -> ProseJudge<'a> {
+        ProseJudge {
+            dir,
+            programs: Default::default(),
+            targets: Default::default(),
+        }
+    }
+
+    /// The checks of `checks` that are prose, each with the reason.
+    pub fn judge(&self, checks: &[String]) -> Vec<(String, String)> {
+        let on_path = |name: &str| {
+            if let Some(known) = self.programs.borrow().get(name) {
+                return *known;
+            }
+            let found = on_path(name);
+            self.programs.borrow_mut().insert(name.to_string(), found);
+            found
+        };
+        let in_repo = |rel: &str| self.dir.join(rel).exists();
+        let targets = || self.targets.get_or_init(|| make_targets(self.dir)).clone();
+        let look = Lookup {
+            on_path: &on_path,
+            in_repo: &in_repo,
+            make_targets: &targets,
+        };
+        checks
+            .iter()
+            .filter_map(|c| prose(c, &look).map(|why| (c.clone(), why)))
+            .collect()
+    }
 }
 
 /// A program named `name` on PATH (a name with a `/` is looked at as it is).
