@@ -27,13 +27,7 @@ fn cache_file(env: &Env) -> PathBuf {
 
 fn check(run: &Run, name: &str) -> (String, String) {
     let v = run.json();
-    let c = v["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == name)
-        .unwrap_or_else(|| panic!("no check {name} in {}", run.stdout))
-        .clone();
+    let c = crate::common::world::preflight_check(&v, name);
     (
         c["status"].as_str().unwrap().to_string(),
         c["detail"].as_str().unwrap().to_string(),

@@ -646,12 +646,7 @@ fn status_shows_each_lanes_claimed_task() {
 
 /// The status of check `name` in `wt preflight LANE --json`.
 fn check(v: &Value, name: &str) -> (String, String) {
-    let c = v["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == name)
-        .unwrap_or_else(|| panic!("no check {name}: {v}"));
+    let c = world::preflight_check(v, name);
     (
         c["status"].as_str().unwrap().to_string(),
         c["detail"].as_str().unwrap().to_string(),

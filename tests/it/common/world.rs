@@ -171,13 +171,19 @@ pub fn refused_unchanged(env: &Env, args: &[&str], needle: &str) -> super::Run {
 #[track_caller]
 pub fn assert_preflight_warns(env: &Env, check: &str, rule: &str) {
     let v = env.wt(&["preflight", LANE, "--json"]).json();
-    let found = v["checks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|c| c["name"] == check)
-        .unwrap_or_else(|| panic!("no {check} check: {v}"));
+    let found = preflight_check(&v, check);
     assert_eq!(found["status"], "warn", "{found}");
     let rules = v["violations"].as_array().unwrap();
     assert!(rules.iter().any(|x| x["rule"] == rule), "no {rule}: {v}");
+}
+
+/// The check named `name` in the JSON of `wt preflight LANE --json`.
+#[track_caller]
+pub fn preflight_check<'v>(v: &'v serde_json::Value, name: &str) -> &'v serde_json::Value {
+    v["checks"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["name"] == name)
+        .unwrap_or_else(|| panic!("no check {name}: {v}"))
 }
