@@ -11,7 +11,7 @@
 //! arguments it was given). Anything else is someone's edit.
 
 use crate::git::run::{git, GitError};
-use crate::git::status::{self, StatusOptions, Untracked};
+use crate::git::status::{self, StatusOptions};
 use git2::{Oid, Repository};
 use std::path::Path;
 
@@ -46,13 +46,7 @@ pub fn edits_beyond_conflict(dir: &Path) -> Result<Option<Vec<String>>, GitError
         return Ok(None);
     };
     let conflicted: Vec<&str> = text.lines().skip(1).filter(|l| !l.is_empty()).collect();
-    let dirty = status::read(
-        dir,
-        &StatusOptions {
-            untracked: Untracked::No,
-            ignored: false,
-        },
-    )?;
+    let dirty = status::read(dir, &StatusOptions::TRACKED)?;
     let Ok(repo) = Repository::open(dir) else {
         return Ok(None);
     };

@@ -71,13 +71,31 @@ pub struct Dirty {
 
 impl Dirty {
     pub fn is_clean(&self) -> bool {
-        self.staged == 0 && self.unstaged == 0 && self.untracked == 0 && self.unmerged == 0
+        self.untracked == 0 && !self.tracked_changed()
+    }
+
+    /// A tracked file is staged, changed or unmerged (untracked files aside).
+    pub fn tracked_changed(&self) -> bool {
+        self.staged + self.unstaged + self.unmerged > 0
     }
 }
 
 pub struct StatusOptions {
     pub untracked: Untracked,
     pub ignored: bool,
+}
+
+impl StatusOptions {
+    /// Tracked files only: the untracked walk is skipped (for checks that allow untracked files).
+    pub const TRACKED: StatusOptions = StatusOptions {
+        untracked: Untracked::No,
+        ignored: false,
+    };
+    /// Tracked files and untracked ones as `git status` lists them.
+    pub const WITH_UNTRACKED: StatusOptions = StatusOptions {
+        untracked: Untracked::Normal,
+        ignored: false,
+    };
 }
 
 /// How much of the untracked files to look for.

@@ -12,7 +12,7 @@
 use crate::config::Lane;
 use crate::error::Result;
 use crate::git::ops;
-use crate::git::status::{Operation, StatusOptions, Untracked};
+use crate::git::status::{Operation, StatusOptions};
 use crate::lane::state::{self, LaneState};
 use crate::lane::Site;
 use crate::lane::{checks, quality, review};
@@ -302,10 +302,7 @@ fn reviewed(site: &Site, lane: &Lane, state: &LaneState) -> Option<bool> {
 }
 
 /// What `wt status` and `wt next` ask each lane's `git status` for.
-pub const STATUS_OPTIONS: StatusOptions = StatusOptions {
-    untracked: Untracked::Normal,
-    ignored: false,
-};
+pub const STATUS_OPTIONS: StatusOptions = StatusOptions::WITH_UNTRACKED;
 
 /// The next step of each of `lanes`; `owner` names who claims in a `claim` command (the lane id
 /// when None).

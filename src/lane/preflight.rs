@@ -7,7 +7,7 @@
 use crate::config::{Config, Lane};
 use crate::error::Result;
 use crate::git::diff::{self, ChangeKind};
-use crate::git::status::{self, Dirty, StatusOptions, Untracked};
+use crate::git::status::{self, Dirty, StatusOptions};
 use crate::git::{ops, BaseRef, GitError, Oid, RepoInfo, Repository};
 use crate::lane::findings::Check;
 use crate::lane::policy::{self, Outcome, Rule};
@@ -78,10 +78,7 @@ fn fetch(info: &RepoInfo, base: &BaseRef) -> Check {
 }
 
 /// What preflight asks `git status` for.
-const LANE_STATUS: StatusOptions = StatusOptions {
-    untracked: Untracked::Normal,
-    ignored: false,
-};
+const LANE_STATUS: StatusOptions = StatusOptions::WITH_UNTRACKED;
 
 /// The checks that look at the lane itself; `wt merge` runs these too.
 pub fn evaluate(site: &Site, lane: &Lane, opts: &Options) -> Result<Evaluation> {

@@ -4,7 +4,7 @@
 
 use crate::config::Lane;
 use crate::error::{Error, Result};
-use crate::git::status::{self, StatusOptions, Untracked};
+use crate::git::status::{self, StatusOptions};
 use crate::git::{Oid, WorktreeEntry};
 use crate::lane::state;
 use std::path::{Path, PathBuf};
@@ -128,14 +128,8 @@ fn refuse_stale_locks(lane: &Lane, admin_dir: &Path) -> Result<()> {
 }
 
 fn refuse_dirty(lane: &Lane, dir: &std::path::Path) -> Result<()> {
-    let dirty = status::read(
-        dir,
-        &StatusOptions {
-            untracked: Untracked::No,
-            ignored: false,
-        },
-    )?;
-    if dirty.staged + dirty.unstaged + dirty.unmerged == 0 {
+    let dirty = status::read(dir, &StatusOptions::TRACKED)?;
+    if !dirty.tracked_changed() {
         return Ok(());
     }
     Err(Error::refused(format!(

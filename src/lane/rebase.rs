@@ -6,7 +6,7 @@
 use crate::config::Lane;
 use crate::error::{Error, Result};
 use crate::git::ops::{self, Rebase};
-use crate::git::status::{self, Operation, StatusOptions, Untracked};
+use crate::git::status::{self, Operation, StatusOptions};
 use crate::git::{short, short_sha, BaseRef, Oid, RepoInfo};
 use crate::lane::ready::{common_dir, Ready};
 use crate::lane::state;
@@ -95,14 +95,8 @@ pub fn recover_interrupted(events: &dyn Events, info: &RepoInfo, lane: &Lane) ->
     let at = crate::sys::quote::quote_path(&lane.path);
     let was = short_sha(&recorded);
     refuse_commits_on_the_stop(&repo, &entry.admin_dir, lane, &at, &was)?;
-    let dirty = status::read(
-        &entry.path,
-        &StatusOptions {
-            untracked: Untracked::No,
-            ignored: false,
-        },
-    )?;
-    let changed = dirty.staged + dirty.unstaged + dirty.unmerged > 0;
+    let dirty = status::read(&entry.path, &StatusOptions::TRACKED)?;
+    let changed = dirty.tracked_changed();
     // why: a rebase stopped on a conflict leaves unmerged paths, files with markers and the
     // clean part of the pick staged: git's own state, not anyone's work, and aborting discards
     // only that. Whatever differs from git's merge of the stopped commit is someone's edit.

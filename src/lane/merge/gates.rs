@@ -5,7 +5,7 @@
 
 use crate::config::Lane;
 use crate::error::{Error, Result};
-use crate::git::status::{self, StatusOptions, Untracked};
+use crate::git::status::{self, StatusOptions};
 use crate::git::{ops, short, BaseRef, Oid, RepoInfo, Repository};
 use crate::lane::findings::Check;
 use crate::lane::preflight;
@@ -114,13 +114,7 @@ pub fn main_checkout_ready(info: &RepoInfo, base: &BaseRef) -> Result<()> {
             op.abort_command().trim_start_matches("git ")
         )));
     }
-    let dirty = status::read(
-        &info.main,
-        &StatusOptions {
-            untracked: Untracked::Normal,
-            ignored: false,
-        },
-    )?;
+    let dirty = status::read(&info.main, &StatusOptions::WITH_UNTRACKED)?;
     if !dirty.is_clean() {
         return Err(Error::refused(format!(
             "the main checkout ({at}) is not clean ({} staged, {} unstaged, {} untracked); nothing was changed",
