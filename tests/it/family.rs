@@ -3,10 +3,11 @@
 //! fields' problems, and `ready` lists children in `merge_order`.
 
 use crate::common::oracle::Snapshot;
-use crate::common::queue::{ids, lanes_with_work, qenv, task_status as status, Q};
+use crate::common::queue::{ids, lanes_with_work, qenv, task_status as status, CHILDREN_OF_P, Q};
 use crate::common::Env;
 
-const FAMILY: &str = r#"version: 1
+/// P (A-backend); its children are `CHILDREN_OF_P`.
+const PARENT: &str = r#"version: 1
 tasks:
   - id: P
     title: Parent
@@ -15,30 +16,10 @@ tasks:
     owner: a
     branch: agent/A-backend
     acceptance_checks: ["true"]
-  - id: S-2
-    title: Second child
-    role: B-ui
-    lane: 2
-    parent_id: P
-    merge_order: 2
-    status: in_progress
-    owner: b2
-    branch: agent/B-ui-2
-    acceptance_checks: ["true"]
-  - id: S-1
-    title: First child
-    role: B-ui
-    lane: 1
-    parent_id: P
-    merge_order: 1
-    status: in_progress
-    owner: b1
-    branch: agent/B-ui-1
-    acceptance_checks: ["true"]
 "#;
 
 fn world() -> Env {
-    let env = qenv("", FAMILY);
+    let env = qenv("", &format!("{PARENT}{CHILDREN_OF_P}"));
     lanes_with_work(
         &env,
         &[

@@ -3,7 +3,9 @@
 //! produced; a lane that fails is skipped with the lanes that must come after it; a run killed
 //! half-way and run again lands each remaining lane once.
 
-use crate::common::queue::{lanes_with_work, put_queue, task_status as status_of, Q};
+use crate::common::queue::{
+    lanes_with_work, put_queue, task_status as status_of, CHILDREN_OF_P, Q,
+};
 use crate::common::world::{remote_rev, wt_files};
 use crate::common::{Env, Run};
 use std::path::PathBuf;
@@ -35,7 +37,7 @@ path = "{Q}"
 }
 
 /// D (A-backend); E (C-ops) depends on D and was claimed before D was done; S-1 (B-ui-1) and
-/// S-2 (B-ui-2) are children of P with merge_order 1 and 2.
+/// S-2 (B-ui-2) are children of P with merge_order 1 and 2 (`CHILDREN_OF_P`, appended).
 const QUEUE: &str = r#"version: 1
 tasks:
   - id: P
@@ -55,26 +57,6 @@ tasks:
     role: C-ops
     status: todo
     depends_on: [D]
-    acceptance_checks: ["true"]
-  - id: S-2
-    title: Second child
-    role: B-ui
-    lane: 2
-    parent_id: P
-    merge_order: 2
-    status: in_progress
-    owner: b2
-    branch: agent/B-ui-2
-    acceptance_checks: ["true"]
-  - id: S-1
-    title: First child
-    role: B-ui
-    lane: 1
-    parent_id: P
-    merge_order: 1
-    status: in_progress
-    owner: b1
-    branch: agent/B-ui-1
     acceptance_checks: ["true"]
 "#;
 
@@ -97,7 +79,7 @@ fn world(a_checks: &str) -> Env {
     env.write(ADR, ADR_TEXT);
     env.git(&["add", ADR]);
     env.git(&["commit", "-q", "-m", "ADR 0001"]);
-    put_queue(&env, &env.main, QUEUE);
+    put_queue(&env, &env.main, &format!("{QUEUE}{CHILDREN_OF_P}"));
     env.wt(&[
         "queue",
         "claim",

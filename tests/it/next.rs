@@ -2,7 +2,7 @@
 //! moves the lane to its next state. `wt status` shows the step's word in its NEXT column.
 
 use crate::common::queue::{qenv, Q};
-use crate::common::world::setup_lanes;
+use crate::common::world::{approve_as, setup_lanes};
 use crate::common::{Env, Run};
 use serde_json::Value;
 use std::process::Command;
@@ -262,16 +262,7 @@ fn a_lane_whose_merge_needs_a_review_is_told_to_get_one_first() {
         Some("A-1"),
     );
     assert_eq!(cmd[..4], ["wt", "review", "A-backend", "--approve"]);
-    env.wt(&[
-        "review",
-        "A-backend",
-        "--approve",
-        "--by",
-        "B-ui-1",
-        "--completion",
-        "implemented",
-    ])
-    .ok();
+    approve_as(&env, "B-ui-1", "implemented").ok();
 
     let cmd = expect(&next(&env, "A-backend"), "checked", "merge", Some("A-1"));
     run(&env, &cmd).ok();

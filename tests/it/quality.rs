@@ -218,31 +218,13 @@ fn a_high_risk_path_needs_an_implemented_approval_when_reviews_are_on() {
         config,
         &queue_a1("", r#"["grep -q lane cmd/a.go", "test -f cmd/a.go"]"#),
     );
-    env.wt(&[
-        "review",
-        LANE,
-        "--approve",
-        "--by",
-        "B-ui-1",
-        "--completion",
-        "design-only",
-    ])
-    .ok();
+    approve_as(&env, "B-ui-1", "design-only").ok();
     let snap = Snapshot::take(&env, &[&lane(&env), &env.main]);
     env.wt(&["merge", LANE])
         .code(1)
         .stderr_has("is high-risk and its approval says design-only");
     snap.assert_unchanged(&env);
-    env.wt(&[
-        "review",
-        LANE,
-        "--approve",
-        "--by",
-        "B-ui-1",
-        "--completion",
-        "implemented",
-    ])
-    .ok();
+    approve_as(&env, "B-ui-1", "implemented").ok();
     env.wt(&["merge", LANE]).ok();
 }
 

@@ -32,17 +32,9 @@ fn a_required_review_blocks_until_another_lane_approves() {
         .stderr_has("needs a current approval");
     assert_preflight_warns(&env, "reviews", "review");
     // self-review: refused, nothing recorded
-    env.wt(&[
-        "review",
-        LANE,
-        "--approve",
-        "--by",
-        LANE,
-        "--completion",
-        "implemented",
-    ])
-    .code(1)
-    .stderr_has("cannot review itself");
+    approve_as(&env, LANE, "implemented")
+        .code(1)
+        .stderr_has("cannot review itself");
     assert_eq!(env.git(&["for-each-ref", "refs/wt/reviews"]), "");
     // --approve needs --completion
     env.wt(&["review", LANE, "--approve", "--by", "B-ui-1"])
@@ -218,14 +210,5 @@ fn a_route_needs_an_approval_from_a_lane_of_its_role() {
 }
 
 fn approve(env: &Env, by: &str) {
-    env.wt(&[
-        "review",
-        LANE,
-        "--approve",
-        "--by",
-        by,
-        "--completion",
-        "implemented",
-    ])
-    .ok();
+    approve_as(env, by, "implemented").ok();
 }

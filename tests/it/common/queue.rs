@@ -207,3 +207,27 @@ pub fn lanes_with_work(env: &Env, lanes: &[(&str, &str, &str)]) {
         env.commit_file(&env.lane(lane), file, &format!("{msg}\n"), msg);
     }
 }
+
+/// S-2 (B-ui lane 2) and S-1 (B-ui lane 1), both in progress, children of P with merge_order
+/// 2 and 1, listed out of order: the tail of the V2 family queues.
+pub const CHILDREN_OF_P: &str = r#"  - id: S-2
+    title: Second child
+    role: B-ui
+    lane: 2
+    parent_id: P
+    merge_order: 2
+    status: in_progress
+    owner: b2
+    branch: agent/B-ui-2
+    acceptance_checks: ["true"]
+  - id: S-1
+    title: First child
+    role: B-ui
+    lane: 1
+    parent_id: P
+    merge_order: 1
+    status: in_progress
+    owner: b1
+    branch: agent/B-ui-1
+    acceptance_checks: ["true"]
+"#;

@@ -187,3 +187,16 @@ pub fn preflight_check<'v>(v: &'v serde_json::Value, name: &str) -> &'v serde_js
         .find(|c| c["name"] == name)
         .unwrap_or_else(|| panic!("no check {name}: {v}"))
 }
+
+/// `wt review A-backend --approve --by BY --completion COMPLETION`, as another lane gives it.
+pub fn approve_as(env: &Env, by: &str, completion: &str) -> super::Run {
+    env.wt(&[
+        "review",
+        LANE,
+        "--approve",
+        "--by",
+        by,
+        "--completion",
+        completion,
+    ])
+}
