@@ -401,7 +401,10 @@ fn validate(ctx: &Context, strict: bool) -> Result<u8> {
     let roles = role_lanes(cfg);
     let tip = ctx.base()?.tip(&repo);
     let mut problems = problems(&repo, tip, &file.queue, &findings, Some(&roles));
-    problems.extend(prose_warnings(&ctx.repo()?.main, &file.queue));
+    problems.extend(crate::lane::quality::prose_problems(
+        &ctx.repo()?.main,
+        &file.queue,
+    ));
     problems.sort_by_key(|p| (p.file.is_some(), p.line.unwrap_or(u32::MAX)));
     problems.extend(archived);
     let errors = problems
@@ -443,30 +446,6 @@ fn validate(ctx: &Context, strict: bool) -> Result<u8> {
             .status(&format!("{errors} error(s), {warnings} warning(s)"));
     }
     Ok(u8::from(failed))
-}
-
-/// Acceptance checks of open tasks that read as prose, not commands: warnings (errors under
-/// `--strict`).
-fn prose_warnings(main: &std::path::Path, q: &Queue) -> Vec<queue::Problem> {
-    let mut out = Vec::new();
-    let judge = crate::lane::quality::ProseJudge::new(main);
-    for t in q.tasks.iter().filter(|t| t.status != Status::Done) {
-        for (check, why) in judge.judge(&t.acceptance_checks) {
-            out.push(queue::Problem {
-                kind: queue::ProblemKind::ProseCheck,
-                severity: Severity::Warning,
-                task: Some(t.id.clone()),
-                file: None,
-                line: t.line,
-                message: format!(
-                    "{}: acceptance check \"{check}\" is prose, not a command: {why}",
-                    t.id
-                ),
-                fix: "write it as a command the lane can run (e.g. `make test`, `go test ./...`, `rg -q PATTERN FILE`)".to_string(),
-            });
-        }
-    }
-    out
 }
 
 fn add(ctx: &Context, a: AddArgs) -> Result<u8> {

@@ -226,6 +226,34 @@ pub fn prose_checks(dir: &Path, checks: &[String]) -> Vec<(String, String)> {
     ProseJudge::new(dir).judge(checks)
 }
 
+/// Acceptance checks of open tasks that read as prose, not commands, as `wt queue validate`
+/// reports them: warnings (errors under `--strict`), one PATH and Makefile lookup per run.
+pub fn prose_problems(main: &Path, q: &crate::queue::Queue) -> Vec<crate::queue::Problem> {
+    let mut out = Vec::new();
+    let judge = ProseJudge::new(main);
+    for t in q
+        .tasks
+        .iter()
+        .filter(|t| t.status != crate::queue::Status::Done)
+    {
+        for (check, why) in judge.judge(&t.acceptance_checks) {
+            out.push(crate::queue::Problem {
+                kind: crate::queue::ProblemKind::ProseCheck,
+                severity: crate::queue::Severity::Warning,
+                task: Some(t.id.clone()),
+                file: None,
+                line: t.line,
+                message: format!(
+                    "{}: acceptance check \"{check}\" is prose, not a command: {why}",
+                    t.id
+                ),
+                fix: "write it as a command the lane can run (e.g. `make test`, `go test ./...`, `rg -q PATTERN FILE`)".to_string(),
+            });
+        }
+    }
+    out
+}
+
 /// Judges acceptance checks in one directory, remembering what it looked up: a queue of
 /// thousands of tasks asks about the same few programs and the one Makefile again and again
 /// (`wt queue validate` spent a third of its time on PATH lookups without it).
