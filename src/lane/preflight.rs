@@ -124,14 +124,16 @@ fn judge(site: &Site, lane: &Lane, opts: &Options, early: Early<'_>) -> Result<E
         true => policy_checks(cfg, lane, &repo, base_tip, &site.base.upstream_name())?,
         false => (Vec::new(), None),
     };
+    // why: one reading of the queue (remembered, or parsed once) serves the queue checks and
+    // the quality rules' claimed task.
+    let (queue_checks, claimed) = task::preflight_checks(site, lane);
     if opts.policies {
-        let found = quality_checks(site, lane, &repo, base_tip)?;
+        let found = quality_checks(site, lane, &repo, base_tip, claimed.as_ref())?;
         policy.0.extend(found.0);
         if let Some(outcome) = policy.1.as_mut() {
             outcome.violations.extend(found.1);
         }
     }
-    let queue_checks = task::preflight_checks(site, lane);
     let early = early.map(|h| h.join().expect("the status reader does not panic"));
     let dirty = match early {
         Some(read) if dir == lane.path => read?,
@@ -356,14 +358,14 @@ fn quality_checks(
     lane: &Lane,
     repo: &Repository,
     base_tip: Option<Oid>,
+    claimed: Option<&task::ClaimedTask>,
 ) -> Result<(Vec<Check>, Vec<policy::Violation>)> {
     let head = ops::resolve(repo, &format!("refs/heads/{}", lane.branch));
     let (Some(head), Some(base)) = (head, base_tip) else {
         return Ok((Vec::new(), Vec::new()));
     };
-    let claimed = task::claimed_task_remembered(site, lane);
     let ev = crate::lane::evidence::load(site.info, lane);
-    let found = crate::lane::quality::judge(site, repo, lane, claimed.as_ref(), &ev, head, base)?;
+    let found = crate::lane::quality::judge(site, repo, lane, claimed, &ev, head, base)?;
     let groups: [(&str, Rule); 4] = [
         ("reviews", Rule::Review),
         ("defect evidence", Rule::DefectEvidence),

@@ -254,16 +254,6 @@ pub struct ClaimedTask {
     pub risk_level: Option<String>,
 }
 
-/// As [`claimed_task`], from the remembered queue summary when it is current (preflight runs at
-/// the start of every agent cycle and must not parse a 5,000-task queue each time). `None` also
-/// when the queue cannot be read: preflight reports that through its queue check.
-pub fn claimed_task_remembered(site: &Site, lane: &Lane) -> Option<ClaimedTask> {
-    let Some(Ok(summary)) = summary(site) else {
-        return None;
-    };
-    summary.lanes.get(&lane.id).map(|c| c.claimed.clone())
-}
-
 /// The lane's claimed (in_progress) task, if a queue is configured and it has one.
 pub fn claimed_task(info: &RepoInfo, cfg: &Config, lane: &Lane) -> Result<Option<ClaimedTask>> {
     let Some(file) = queue::store::try_load(info, cfg) else {
@@ -323,15 +313,16 @@ pub fn mark_done(
 
 /// Preflight's queue checks: the queue is valid, and the lane's claimed task has every dependency
 /// done.
-pub fn preflight_checks(site: &Site, lane: &Lane) -> Vec<Check> {
+pub fn preflight_checks(site: &Site, lane: &Lane) -> (Vec<Check>, Option<ClaimedTask>) {
     let summary = match summary(site) {
-        None => return vec![Check::ok("queue", "no queue configured")],
+        None => return (vec![Check::ok("queue", "no queue configured")], None),
         Some(Err(e)) => {
-            return vec![Check::fail(
+            let check = Check::fail(
                 "queue",
                 &e.message,
                 e.hints.first().map_or("fix the queue file", |h| h.as_str()),
-            )]
+            );
+            return (vec![check], None);
         }
         Some(Ok(s)) => s,
     };
@@ -368,5 +359,6 @@ pub fn preflight_checks(site: &Site, lane: &Lane) -> Vec<Check> {
             }
         },
     }
-    checks
+    let claimed = summary.lanes.get(&lane.id).map(|c| c.claimed.clone());
+    (checks, claimed)
 }
