@@ -144,6 +144,15 @@ fn same_but_labels(a: &[u8], b: &[u8]) -> bool {
     la.len() == lb.len() && la.iter().zip(&lb).all(|(x, y)| norm(x) == norm(y))
 }
 
+/// A commit the rebase in progress in the worktree whose admin dir is `admin_dir` recorded under
+/// `name` (`orig-head`: the branch tip it started from; `onto`), with either backend.
+pub fn rebase_state(admin_dir: &Path, name: &str) -> Option<Oid> {
+    ["rebase-merge", "rebase-apply"].iter().find_map(|d| {
+        let text = std::fs::read_to_string(admin_dir.join(d).join(name)).ok()?;
+        Oid::from_str(text.trim()).ok()
+    })
+}
+
 /// Commits someone made on top of a rebase that an interrupted wt left in progress in the
 /// worktree whose admin dir is `admin_dir` (its HEAD is detached there, so `git commit` keeps
 /// working): `git rebase --abort` would drop them. Every commit between the rebase's `onto` and
@@ -151,12 +160,7 @@ fn same_but_labels(a: &[u8], b: &[u8]) -> bool {
 /// its author, author time and message, which a pick keeps; the others are returned, newest
 /// first, as (sha, subject). Empty when the state cannot be read (no rebase to judge).
 pub fn commits_on_a_stopped_rebase(repo: &Repository, admin_dir: &Path) -> Vec<(Oid, String)> {
-    let read = |name: &str| -> Option<Oid> {
-        ["rebase-merge", "rebase-apply"].iter().find_map(|d| {
-            let text = std::fs::read_to_string(admin_dir.join(d).join(name)).ok()?;
-            Oid::from_str(text.trim()).ok()
-        })
-    };
+    let read = |name: &str| rebase_state(admin_dir, name);
     let head = std::fs::read_to_string(admin_dir.join("HEAD"))
         .ok()
         .and_then(|t| Oid::from_str(t.trim()).ok());

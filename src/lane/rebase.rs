@@ -81,11 +81,8 @@ pub fn recover_interrupted(events: &dyn Events, info: &RepoInfo, lane: &Lane) ->
         return Ok(());
     };
     let recorded = text.trim().to_string();
-    let orig_head = ["rebase-merge", "rebase-apply"].iter().find_map(|d| {
-        std::fs::read_to_string(entry.admin_dir.join(d).join("orig-head"))
-            .ok()
-            .map(|s| s.trim().to_string())
-    });
+    let orig_head = crate::git::conflict::rebase_state(&entry.admin_dir, "orig-head")
+        .map(|oid| oid.to_string());
     if state.operation != Some(Operation::Rebase) || orig_head.as_deref() != Some(&recorded) {
         // why: the rebase finished after all (its git outlived a killed wt), or this one is
         // the user's: nothing of wt's to undo.
